@@ -1,0 +1,49 @@
+import type { Auth, Credentials } from "@smtp/auth";
+import type { MailOptions, RcptOptions, Timeouts, TranscriptHook } from "@smtp/client";
+import type { ConnectionOptions as TlsOptions } from "node:tls";
+
+/**
+ * How the connection is secured (DESIGN §5):
+ * - "starttls" (default, Go's behaviour): STARTTLS when the server advertises it,
+ *   plain text otherwise (opportunistic, RFC 3207).
+ * - "required": STARTTLS must be advertised and must succeed, else nothing more is sent.
+ * - "implicit": TLS from the first byte (port 465, RFC 8314 §3.3).
+ * - "none": never TLS. For tests and localhost relays only.
+ */
+export type TlsMode = "starttls" | "required" | "implicit" | "none";
+
+/** What authenticates a session: one mechanism (`Auth`), credentials for the
+ *  chooser in @smtp/client (`client.authenticate`), or `null` for none. */
+export type SessionAuth = Auth | Credentials | null | undefined;
+
+/** Options of one SMTP session; shared by sendMail and the pooled sender. */
+export interface SessionOptions {
+  tls?: TlsMode;
+  /** ca, rejectUnauthorized, ... for STARTTLS or implicit TLS. The certificate is
+   *  verified for the host in `addr` unless you turn verification off here. */
+  tlsOptions?: TlsOptions;
+  timeouts?: Partial<Timeouts>;
+  signal?: AbortSignal;
+  /** EHLO/HELO name, default "localhost" (as Go). */
+  localName?: string;
+  /** Every line in both directions, AUTH payloads redacted by @smtp/client. */
+  onLine?: TranscriptHook;
+  maxLineLength?: number;
+}
+
+/** Options of one transaction (MAIL, RCPTs, body). */
+export interface TransactionOptions {
+  mailOptions?: MailOptions;
+  /** Applied to every recipient. */
+  rcptOptions?: RcptOptions;
+  /** "abort" (default, Go's way) or "continue" (send to the accepted ones). */
+  onRecipientRefused?: "abort" | "continue";
+  /** BDAT instead of DATA when CHUNKING is advertised. */
+  chunking?: boolean;
+}
+
+export interface SendMailOptions extends SessionOptions, TransactionOptions {}
+
+export function isAuth(auth: SessionAuth): auth is Auth {
+  return typeof auth === "object" && auth !== null && typeof (auth as Auth).start === "function";
+}
