@@ -25,7 +25,9 @@ describe("parseEhloReply", () => {
   });
 
   it("splits at the first space only and keeps the params as sent", () => {
-    const { extensions } = parseEhloReply("hi\nXCLIENT NAME  ADDR\nDELIVERBY 120\nAuth=LOGIN plain");
+    const { extensions } = parseEhloReply(
+      "hi\nXCLIENT NAME  ADDR\nDELIVERBY 120\nAuth=LOGIN plain",
+    );
     expect(extensions.get("XCLIENT")).toBe("NAME  ADDR");
     expect(extensions.get("DELIVERBY")).toBe("120");
     expect(extensions.get("AUTH=LOGIN")).toBe("plain");

@@ -37,7 +37,9 @@ describe("checkLine", () => {
   });
 
   it("rejects NUL, every other C0 control and DEL, naming the argument and the character", () => {
-    expect(() => checkLine("a\0b", "the hello name")).toThrow("the hello name must not contain NUL");
+    expect(() => checkLine("a\0b", "the hello name")).toThrow(
+      "the hello name must not contain NUL",
+    );
     expect(() => checkLine("a\tb", "x")).toThrow("x must not contain control character U+0009");
     expect(() => checkLine("a\x1bb", "x")).toThrow("x must not contain control character U+001B");
     expect(() => checkLine("a\x7f", "x")).toThrow("x must not contain DEL");
