@@ -56,7 +56,9 @@ describe("OAUTHBEARER (RFC 7628)", () => {
     const a = oauthBearerAuth("u", "t", "server.example.com");
     await a.start(server);
     expect(Array.from((await a.next(new TextEncoder().encode("not json"), true))!)).toEqual([1]);
-    expect((a.failure?.() as OAuthBearerError).status).toBeUndefined();
+    const failure = a.failure?.();
+    expect(failure).toBeInstanceOf(OAuthBearerError);
+    expect((failure as OAuthBearerError).status).toBeUndefined();
   });
 
   it("escapes ',' and '=' in the user name (RFC 5801 §4) and omits port when not given", async () => {
