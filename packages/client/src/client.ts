@@ -1,0 +1,567 @@
+// Client: one SMTP (or LMTP) session, Go's net/smtp Client in TypeScript idioms.
+//
+// Every public verb is a few lines on top of one private helper, `cmd`, which writes a
+// line and reads its reply under the command deadline (Go's `c.cmd`). Calls are
+// serialised by a lock: a session is a conversation, and a second caller must wait its
+// turn. `send()` (transaction.ts) is the exception that makes pipelining pay: with
+// PIPELINING it gives up the lock as soon as the final dot is queued, so the next
+// transaction's MAIL can share a write with that dot (RFC 2920 §3.1).
+
+import type { Duplex } from "node:stream";
+import type { PeerCertificate, ConnectionOptions as TlsOptions } from "node:tls";
+import { TLSSocket } from "node:tls";
+import type { Auth, Credentials, ServerInfo } from "@smtp/auth";
+import { Conn, type Response } from "@smtp/textproto";
+import { authExchange, authenticateWith } from "./auth-exchange.js";
+import { type DataWriter, DataWriterImpl } from "./data-writer.js";
+import { authMechanisms, parseEhloReply } from "./ehlo.js";
+import { parseEnhancedCode } from "./enhanced-code.js";
+import {
+  AbortError,
+  ConnectionClosedError,
+  InvalidArgumentError,
+  type Phase,
+  SmtpError,
+  SmtpProtocolError,
+  SmtpReplyError,
+} from "./errors.js";
+import {
+  type MailOptions,
+  mailParameters,
+  type RcptOptions,
+  rcptParameters,
+} from "./mail-options.js";
+import { Deadline, resolveTimeouts, type Timeouts } from "./timeouts.js";
+import { channelBindingOf, upgradeToTls } from "./tls.js";
+import {
+  type Envelope,
+  type MessageBody,
+  runTransaction,
+  type TransactionResult,
+} from "./transaction.js";
+import { Transcript, type TranscriptHook } from "./transcript.js";
+import { addressNeedsSmtpUtf8, checkAddress, checkLine } from "./validate.js";
+
+export interface ClientOptions {
+  /** EHLO/HELO/LHLO name, default "localhost" (Go's default). */
+  localName?: string;
+  /** LMTP (RFC 2033): LHLO instead of EHLO, one reply per recipient after the body. */
+  lmtp?: boolean;
+  timeouts?: Partial<Timeouts>;
+  /** Aborts the whole session: the socket is destroyed, the pending call rejects with AbortError. */
+  signal?: AbortSignal;
+  /** Sees every command and reply line, AUTH payloads redacted. */
+  onLine?: TranscriptHook;
+  /** Longest reply line accepted, CRLF excluded (textproto's default when absent). */
+  maxLineLength?: number;
+}
+
+/** Options only dial() passes: the socket already speaks TLS (implicit TLS). */
+export interface InternalClientOptions extends ClientOptions {
+  tlsActive?: boolean;
+}
+
+/** A server reply: code, enhanced status code (RFC 3463) when present, text lines joined with "\n". */
+export interface Reply {
+  code: number;
+  enhancedCode: string | undefined;
+  message: string;
+}
+
+export interface TlsConnectionState {
+  protocol: string | null;
+  cipher: string;
+  authorized: boolean;
+  peerCertificate: PeerCertificate;
+}
+
+export function toReply(response: Response): Reply {
+  return {
+    code: response.code,
+    enhancedCode: parseEnhancedCode(response.code, response.message),
+    message: response.message,
+  };
+}
+
+/** Reads the 220 greeting on an open socket and returns the session (Go's NewClient). */
+export function newClient(
+  socket: Duplex,
+  host: string,
+  options: ClientOptions = {},
+): Promise<Client> {
+  return Client.create(socket, host, options);
+}
+
+export class Client implements AsyncDisposable {
+  /** The textproto connection, for extensions (Go's Client.Text). */
+  readonly text: Conn;
+  /** The host the client was dialed with: ServerInfo.name, the TLS name. */
+  readonly host: string;
+  readonly lmtp: boolean;
+
+  private localName: string;
+  private tlsActive: boolean;
+  private didHello = false;
+  private helloError: unknown;
+  /** undefined after HELO: extensions unknown (Go's nil map). */
+  private ext: Map<string, string> | undefined;
+  private authList: string[] = [];
+  /** RCPTs accepted since the last MAIL: LMTP's data() reads one final reply for each. */
+  private acceptedRcpts = 0;
+  private readonly deadline: Deadline;
+  private readonly transcript: Transcript;
+  private lockTail: Promise<void> = Promise.resolve();
+  private broken: Error | undefined;
+  private isClosed = false;
+  private closing: Promise<void> | undefined;
+  private active = 0;
+  private readonly onSessionAbort: (() => void) | undefined;
+
+  /** @internal Use dial() or newClient(). */
+  private constructor(
+    socket: Duplex,
+    host: string,
+    options: InternalClientOptions,
+    startedAt: number,
+  ) {
+    this.host = host;
+    this.lmtp = options.lmtp === true;
+    this.localName = options.localName ?? "localhost";
+    this.tlsActive = options.tlsActive ?? socket instanceof TLSSocket;
+    this.transcript = new Transcript(options.onLine);
+    this.deadline = new Deadline(resolveTimeouts(options.timeouts), options.signal, startedAt);
+    this.text = new Conn(socket, {
+      onLine: this.transcript.onLine,
+      ...(options.maxLineLength === undefined ? {} : { maxLineLength: options.maxLineLength }),
+    });
+    const signal = options.signal;
+    if (signal !== undefined) {
+      // While a call runs, its own deadline names the phase; while idle, the abort
+      // still ends the session so no socket outlives the caller's intent.
+      this.onSessionAbort = () => {
+        if (this.active === 0) this.fail(new AbortError("aborted", { cause: signal.reason }));
+      };
+      signal.addEventListener("abort", this.onSessionAbort, { once: true });
+    }
+  }
+
+  /** @internal */
+  static async create(
+    socket: Duplex,
+    host: string,
+    options: InternalClientOptions = {},
+    startedAt = Date.now(),
+  ): Promise<Client> {
+    if (options.localName !== undefined) checkLine(options.localName, "the local name");
+    const client = new Client(socket, host, options, startedAt);
+    try {
+      await client.guard("greeting", client.deadline.timeouts.greeting, () =>
+        client.text.expect(220),
+      );
+    } catch (err) {
+      client.fail(err instanceof Error ? err : new Error(String(err)));
+      client.detachSignal();
+      throw err;
+    }
+    return client;
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** @internal The deadlines, for the transaction and data writer. */
+  get timeouts(): Timeouts {
+    return this.deadline.timeouts;
+  }
+
+  // ---- the lock -------------------------------------------------------------------
+
+  /** @internal Waits for the turn; returns the function that ends it (idempotent). */
+  async acquire(): Promise<() => void> {
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const before = this.lockTail;
+    this.lockTail = before.then(() => mine);
+    await before;
+    let done = false;
+    return () => {
+      if (!done) {
+        done = true;
+        release();
+      }
+    };
+  }
+
+  private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const release = await this.acquire();
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+
+  // ---- the one helper every verb uses ---------------------------------------------
+
+  /**
+   * @internal Runs `op` under the phase deadline, the total deadline and the signal;
+   * maps textproto errors to this package's. `command` (already redacted) goes on a
+   * reply error.
+   */
+  async guard<T>(phase: Phase, ms: number, op: () => Promise<T>, command?: string): Promise<T> {
+    if (this.broken !== undefined || this.isClosed) throw this.closedError(phase);
+    this.active++;
+    try {
+      return await this.deadline.run(phase, ms, op, (err) => this.fail(err));
+    } catch (err) {
+      throw this.mapError(err, phase, command);
+    } finally {
+      this.active--;
+    }
+  }
+
+  /** @internal Writes one command and reads its reply; `expect` as textproto (0 = any). */
+  cmd(phase: Phase, expect: number, line: string, logged: string = line): Promise<Reply> {
+    return this.guard(
+      phase,
+      this.deadline.timeouts.command,
+      async () => toReply(await this.text.cmd(line, expect)),
+      logged,
+    );
+  }
+
+  /** @internal Ends the session after a timeout, abort, or malformed input. */
+  fail(error: Error): void {
+    if (this.broken === undefined) this.broken = error;
+    this.isClosed = true;
+    this.detachSignal();
+    this.text.destroy(error);
+  }
+
+  private detachSignal(): void {
+    if (this.onSessionAbort !== undefined) {
+      this.deadline.signal?.removeEventListener("abort", this.onSessionAbort);
+    }
+  }
+
+  private closedError(phase: Phase): SmtpError {
+    if (this.broken instanceof AbortError) {
+      return new AbortError(`aborted before ${phase}`, { phase, cause: this.broken.cause });
+    }
+    if (this.broken instanceof SmtpError && this.broken.code !== "ERR_SMTP") {
+      return new ConnectionClosedError(`connection is closed (${this.broken.message})`, {
+        phase,
+        cause: this.broken,
+      });
+    }
+    return new ConnectionClosedError("connection is closed", { phase, cause: this.broken });
+  }
+
+  /** @internal */
+  mapError(err: unknown, phase: Phase, command: string | undefined): unknown {
+    if (err instanceof SmtpError) return err;
+    const code = (err as { code?: unknown } | null)?.code;
+    switch (code) {
+      case "ERR_REPLY": {
+        const e = err as { replyCode: number; text: string };
+        return new SmtpReplyError(
+          {
+            code: e.replyCode,
+            enhancedCode: parseEnhancedCode(e.replyCode, e.text),
+            message: e.text,
+          },
+          { phase, command, cause: err },
+        );
+      }
+      case "ERR_PROTOCOL":
+      case "ERR_LINE_TOO_LONG": {
+        // The reply stream is out of step: nothing more on it can be trusted.
+        const mapped = new SmtpProtocolError((err as Error).message, { phase, cause: err });
+        this.fail(mapped);
+        return mapped;
+      }
+      case "ERR_INVALID_LINE":
+        return new InvalidArgumentError((err as Error).message, { phase, cause: err });
+      default: {
+        if (this.broken !== undefined) return this.closedError(phase);
+        const message = err instanceof Error ? err.message : String(err);
+        const mapped = new ConnectionClosedError(`connection closed during ${phase}: ${message}`, {
+          phase,
+          cause: err,
+        });
+        this.fail(mapped);
+        return mapped;
+      }
+    }
+  }
+
+  // ---- hello ----------------------------------------------------------------------
+
+  /** @internal Go's hello(): EHLO once, HELO when it fails; the outcome is remembered. */
+  async ensureHello(): Promise<void> {
+    if (!this.didHello) {
+      this.didHello = true;
+      try {
+        await this.ehlo();
+      } catch (err) {
+        // LMTP has no HELO (RFC 2033 §4.1); a dead connection has no second try.
+        if (this.lmtp || this.broken !== undefined) this.helloError = err;
+        else {
+          try {
+            await this.helo();
+          } catch (err2) {
+            this.helloError = err2;
+          }
+        }
+      }
+    }
+    if (this.helloError !== undefined) throw this.helloError;
+  }
+
+  private async ehlo(): Promise<void> {
+    const verb = this.lmtp ? "LHLO" : "EHLO";
+    const reply = await this.cmd("hello", 250, `${verb} ${this.localName}`);
+    const { extensions } = parseEhloReply(reply.message);
+    this.ext = extensions;
+    this.authList = authMechanisms(extensions);
+  }
+
+  private async helo(): Promise<void> {
+    this.ext = undefined;
+    this.authList = [];
+    await this.cmd("hello", 250, `HELO ${this.localName}`);
+  }
+
+  /** Sends EHLO (LHLO with `lmtp`) as `localName`; only before any other command. */
+  hello(localName: string): Promise<void> {
+    return this.exclusive(async () => {
+      checkLine(localName, "the hello name");
+      if (this.didHello) {
+        throw new SmtpError("hello called after other methods", { phase: "hello" });
+      }
+      this.localName = localName;
+      await this.ensureHello();
+    });
+  }
+
+  /** Whether the server advertised `name` (case-insensitive), and its parameters. */
+  extension(name: string): Promise<[boolean, string]> {
+    return this.exclusive(async () => {
+      try {
+        await this.ensureHello();
+      } catch {
+        return [false, ""];
+      }
+      const params = this.ext?.get(name.toUpperCase());
+      return params === undefined ? [false, ""] : [true, params];
+    });
+  }
+
+  /** Every advertised keyword (upper-case) and its parameters; empty after HELO. */
+  extensions(): Promise<ReadonlyMap<string, string>> {
+    return this.exclusive(async () => {
+      await this.ensureHello();
+      return new Map(this.ext ?? []);
+    });
+  }
+
+  /** @internal The extension map as it is now (undefined: unknown, after HELO). */
+  get extensionMap(): ReadonlyMap<string, string> | undefined {
+    return this.ext;
+  }
+
+  /** @internal */
+  get isTls(): boolean {
+    return this.tlsActive;
+  }
+
+  // ---- TLS ------------------------------------------------------------------------
+
+  /**
+   * STARTTLS (RFC 3207): the certificate and host are verified unless the caller turns
+   * it off; bytes sent before the handshake are response injection; EHLO again inside.
+   */
+  startTls(tlsOptions: TlsOptions = {}): Promise<void> {
+    return this.exclusive(async () => {
+      await this.ensureHello();
+      await this.cmd("tls", 220, "STARTTLS");
+      await this.guard("tls", this.deadline.timeouts.connect, () =>
+        upgradeToTls(this.text, this.host, tlsOptions),
+      );
+      this.tlsActive = true;
+      // RFC 3207 §4.2: forget everything learnt before TLS. Go calls ehlo() directly.
+      this.ext = undefined;
+      this.authList = [];
+      await this.ehlo();
+    });
+  }
+
+  /** The TLS state, or undefined when the session is not over TLS. */
+  tlsConnectionState(): TlsConnectionState | undefined {
+    const socket = this.text.transport;
+    if (!(socket instanceof TLSSocket)) return undefined;
+    return {
+      protocol: socket.getProtocol(),
+      cipher: socket.getCipher().name,
+      authorized: socket.authorized,
+      peerCertificate: socket.getPeerCertificate(),
+    };
+  }
+
+  // ---- AUTH -----------------------------------------------------------------------
+
+  /** @internal */
+  serverInfo(): ServerInfo {
+    return { name: this.host, tls: this.tlsActive, auth: [...this.authList] };
+  }
+
+  /** @internal */
+  setAuthMode(on: boolean): void {
+    this.transcript.inAuth = on;
+  }
+
+  /** One AUTH exchange with `a` (RFC 4954). A failure sends "*" and QUIT, as Go does. */
+  auth(a: Auth): Promise<void> {
+    return this.exclusive(async () => {
+      await this.ensureHello();
+      await authExchange(this, a, "quit");
+    });
+  }
+
+  /**
+   * Picks the mechanisms @smtp/auth allows for these credentials and this server, and
+   * tries them in order, moving on when one is refused with 504, 534 or 535.
+   * Resolves with the mechanism that succeeded.
+   */
+  authenticate(credentials: Credentials): Promise<string> {
+    return this.exclusive(async () => {
+      await this.ensureHello();
+      return authenticateWith(this, credentials, channelBindingOf(this.text.transport));
+    });
+  }
+
+  // ---- the mail transaction, Go's way ---------------------------------------------
+
+  /** MAIL FROM (RFC 5321 §4.1.1.2) with the parameters of `options` (mail-options.ts). */
+  mail(from: string, options?: MailOptions): Promise<Reply> {
+    return this.exclusive(async () => {
+      checkLine(from, "the sender address");
+      await this.ensureHello();
+      const line = this.mailLine(from, options, addressNeedsSmtpUtf8(from));
+      const reply = await this.cmd("command", 250, line);
+      this.acceptedRcpts = 0;
+      return reply;
+    });
+  }
+
+  /** @internal The MAIL FROM line, checked. */
+  mailLine(from: string, options: MailOptions | undefined, needsUtf8: boolean): string {
+    const ext = this.ext ?? new Map<string, string>();
+    checkAddress(from, { smtpUtf8Advertised: ext.has("SMTPUTF8") });
+    return `MAIL FROM:<${from}>${mailParameters(options, ext, { tls: this.tlsActive, addressNeedsUtf8: needsUtf8 })}`;
+  }
+
+  /** @internal The RCPT TO line, checked. */
+  rcptLine(to: string, options: RcptOptions | undefined): string {
+    const ext = this.ext ?? new Map<string, string>();
+    checkAddress(to, { smtpUtf8Advertised: ext.has("SMTPUTF8") });
+    return `RCPT TO:<${to}>${rcptParameters(options, ext)}`;
+  }
+
+  /** RCPT TO; any 25x is success (Go). Does not trigger hello. */
+  rcpt(to: string, options?: RcptOptions): Promise<Reply> {
+    return this.exclusive(async () => {
+      checkLine(to, "the recipient address");
+      const reply = await this.cmd("command", 25, this.rcptLine(to, options));
+      this.acceptedRcpts++;
+      return reply;
+    });
+  }
+
+  /**
+   * DATA: resolves after 354 with a writer; its close() sends the final dot and resolves
+   * with the final reply. The session is held until then. Does not trigger hello.
+   */
+  async data(): Promise<DataWriter> {
+    const release = await this.acquire();
+    try {
+      await this.cmd("data", 354, "DATA");
+      return new DataWriterImpl(this, release, this.lmtp ? Math.max(1, this.acceptedRcpts) : 1);
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+
+  /**
+   * The whole transaction: MAIL, every RCPT, DATA (or BDAT), the body, the final reply.
+   * Pipelined when the server advertises PIPELINING; per-recipient results.
+   */
+  async send(envelope: Envelope, body: MessageBody): Promise<TransactionResult> {
+    const release = await this.acquire();
+    try {
+      return await runTransaction(this, envelope, body, release);
+    } finally {
+      release();
+    }
+  }
+
+  reset(): Promise<void> {
+    return this.exclusive(async () => {
+      await this.ensureHello();
+      await this.cmd("command", 250, "RSET");
+    });
+  }
+
+  noop(): Promise<void> {
+    return this.exclusive(async () => {
+      await this.ensureHello();
+      await this.cmd("command", 250, "NOOP");
+    });
+  }
+
+  /** VRFY; only 250 counts as verified (Go). */
+  verify(address: string): Promise<void> {
+    return this.exclusive(async () => {
+      checkLine(address, "the address");
+      await this.ensureHello();
+      await this.cmd("command", 250, `VRFY ${address}`);
+    });
+  }
+
+  /** QUIT, even after a failed hello (Go); the socket is closed on 221 (and, unlike Go, on failure too). */
+  quit(): Promise<void> {
+    return this.exclusive(() => this.quitLocked());
+  }
+
+  /** @internal QUIT while already holding the lock (the AUTH failure path). */
+  async quitLocked(): Promise<void> {
+    try {
+      await this.ensureHello();
+    } catch {
+      // Go: "ignore error; we're quitting anyhow".
+    }
+    try {
+      await this.cmd("quit", 221, "QUIT");
+    } finally {
+      await this.close();
+    }
+  }
+
+  /** Closes the connection; idempotent, safe at any time. */
+  close(): Promise<void> {
+    if (this.closing === undefined) {
+      this.isClosed = true;
+      this.detachSignal();
+      this.closing = this.text.close().catch(() => {});
+    }
+    return this.closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,402 @@
+// send(): one mail transaction, pipelined when the server allows it (RFC 2920).
+//
+// With PIPELINING, MAIL, every RCPT and DATA go out in ONE write and every reply is
+// matched to its command in order. The rules of RFC 2920 §3.1 that make this safe:
+//   - every status is checked; the body goes only after a 354 and with at least one
+//     accepted recipient;
+//   - when DATA was accepted but no recipient was, a lone "." ends it (the server has
+//     nobody to deliver to), then RSET;
+//   - when DATA was refused, RSET leaves the session ready for the next transaction.
+// One case has no clean exit: "abort" mode, some recipients refused, and DATA accepted.
+// Ending the data with "." would deliver an empty message to the accepted recipients,
+// so the connection is closed instead (RFC 5321 §4.1.1.4: a server discards a message
+// whose data never ended).
+//
+// The final dot is written with the dot writer's {flush:false}: it waits in the write
+// batch, the lock is released, and a back-to-back send() puts its MAIL/RCPT/DATA in the
+// same batch, so two transactions share one write; the final reply is still read in
+// pipeline order. Without PIPELINING everything is command by command (Go's SendMail).
+//
+// CHUNKING (RFC 3030): "BDAT n" + n raw bytes per chunk, "BDAT n LAST" for the end; no
+// dot stuffing. BDAT chunks are pipelined when PIPELINING is advertised.
+//
+// LMTP (RFC 2033 §4.2): after the body, one reply per accepted recipient, in RCPT order.
+import type { Client, Reply } from "./client.js";
+import { toReply } from "./client.js";
+import { bodyChunks, CHUNK_SIZE, knownSize, type MessageBody } from "./data-writer.js";
+import {
+  InvalidArgumentError,
+  RecipientsRefusedError,
+  SmtpError,
+  SmtpReplyError,
+} from "./errors.js";
+import type { MailOptions, RcptOptions } from "./mail-options.js";
+import { addressNeedsSmtpUtf8, checkLine } from "./validate.js";
+
+export type { MessageBody } from "./data-writer.js";
+
+export interface Envelope {
+  from: string;
+  to: readonly (string | { address: string; options?: RcptOptions })[];
+  mailOptions?: MailOptions;
+  /** "abort" (default, Go's way): any refused recipient fails the transaction before the body.
+   *  "continue": send to the accepted ones; at least one must be accepted. */
+  onRecipientRefused?: "abort" | "continue";
+  /** BDAT instead of DATA when CHUNKING is advertised (RFC 3030). BINARYMIME implies it. */
+  chunking?: boolean;
+}
+
+export interface RecipientResult {
+  address: string;
+  ok: boolean;
+  reply: Reply;
+}
+
+export interface TransactionResult {
+  /** Every recipient's RCPT outcome, in the order given. */
+  recipients: RecipientResult[];
+  accepted: string[];
+  rejected: RecipientResult[];
+  /** The final reply after the body (LMTP: the first delivery reply that succeeded). */
+  reply: Reply;
+  /** LMTP: one delivery result per accepted recipient. */
+  lmtp?: RecipientResult[];
+}
+
+const DOT_LINE = new TextEncoder().encode(".\r\n");
+
+interface Recipient {
+  address: string;
+  options: RcptOptions | undefined;
+}
+
+function normaliseRecipients(to: Envelope["to"]): Recipient[] {
+  if (!Array.isArray(to) || to.length === 0) {
+    throw new InvalidArgumentError("an envelope needs at least one recipient");
+  }
+  return to.map((r: Envelope["to"][number]) => {
+    if (typeof r === "string") return { address: r, options: undefined };
+    if (r !== null && typeof r === "object" && typeof r.address === "string") {
+      return { address: r.address, options: r.options };
+    }
+    throw new InvalidArgumentError("a recipient must be a string or { address, options? }");
+  });
+}
+
+/** Runs the transaction while holding the client's lock; `release` may be called early. */
+export async function runTransaction(
+  client: Client,
+  envelope: Envelope,
+  body: MessageBody,
+  release: () => void,
+): Promise<TransactionResult> {
+  // 1. Everything that can be checked is checked before a byte is written.
+  if (typeof envelope?.from !== "string") {
+    throw new InvalidArgumentError("envelope.from must be a string");
+  }
+  const mode = envelope.onRecipientRefused ?? "abort";
+  if (mode !== "abort" && mode !== "continue") {
+    throw new InvalidArgumentError('onRecipientRefused must be "abort" or "continue"');
+  }
+  const recipients = normaliseRecipients(envelope.to);
+  checkLine(envelope.from, "the sender address");
+  for (const r of recipients) checkLine(r.address, "a recipient address");
+
+  await client.ensureHello();
+  const ext = client.extensionMap ?? new Map<string, string>();
+  const mailOptions: MailOptions = { ...envelope.mailOptions };
+  // RFC 1870 §3: declare the size when it is known, so an oversized message fails early.
+  const size = knownSize(body);
+  if (mailOptions.size === undefined && size !== undefined && ext.has("SIZE")) {
+    mailOptions.size = size;
+  }
+  const needsUtf8 =
+    addressNeedsSmtpUtf8(envelope.from) || recipients.some((r) => addressNeedsSmtpUtf8(r.address));
+  const mailLine = client.mailLine(envelope.from, mailOptions, needsUtf8);
+  const rcptLines = recipients.map((r) => client.rcptLine(r.address, r.options));
+  const chunking =
+    (envelope.chunking === true || mailOptions.body === "BINARYMIME") && ext.has("CHUNKING");
+  const pipelining = ext.has("PIPELINING");
+  const t = client.timeouts;
+
+  // 2. The envelope.
+  let mailReply: Reply;
+  let rcptReplies: Reply[];
+  let dataReply: Reply | undefined;
+  if (pipelining) {
+    const lines = chunking ? [mailLine, ...rcptLines] : [mailLine, ...rcptLines, "DATA"];
+    const replies = await client.guard("command", t.command, async () => {
+      // Every cmd() in this synchronous loop joins one batch: one write (textproto Conn).
+      const pending = lines.map((line) => client.text.cmd(line, 0));
+      const settled = await Promise.allSettled(pending);
+      return settled.map((s, i) => {
+        if (s.status === "rejected") throw client.mapError(s.reason, "command", lines[i]);
+        return toReply(s.value);
+      });
+    });
+    mailReply = replies[0]!;
+    rcptReplies = replies.slice(1, 1 + rcptLines.length);
+    dataReply = chunking ? undefined : replies[replies.length - 1];
+  } else {
+    mailReply = await client.cmd("command", 0, mailLine);
+    if (mailReply.code !== 250) {
+      throw new SmtpReplyError(mailReply, { phase: "command", command: mailLine });
+    }
+    rcptReplies = [];
+    for (const line of rcptLines) rcptReplies.push(await client.cmd("command", 0, line));
+  }
+
+  const results: RecipientResult[] = recipients.map((r, i) => {
+    const reply = rcptReplies[i]!;
+    return { address: r.address, ok: Math.trunc(reply.code / 10) === 25, reply };
+  });
+  const accepted = results.filter((r) => r.ok);
+  const rejected = results.filter((r) => !r.ok);
+
+  let failure: SmtpError | undefined;
+  if (mailReply.code !== 250) {
+    failure = new SmtpReplyError(mailReply, { phase: "command", command: mailLine });
+  } else if (accepted.length === 0 || (rejected.length > 0 && mode === "abort")) {
+    failure = new RecipientsRefusedError(results, {
+      phase: "command",
+      command: rcptLines[results.indexOf(rejected[0]!)],
+      allRefused: accepted.length === 0,
+    });
+  }
+  if (failure !== undefined) {
+    await abandon(client, dataReply, accepted.length, failure);
+    throw failure;
+  }
+
+  if (!chunking) {
+    dataReply ??= await client.cmd("data", 0, "DATA");
+    if (dataReply.code !== 354) {
+      const refused = new SmtpReplyError(dataReply, { phase: "data", command: "DATA" });
+      await resetQuietly(client);
+      throw refused;
+    }
+  }
+
+  // 3. The body, then the final reply(ies), read in pipeline order.
+  const finalCount = client.lmtp ? accepted.length : 1;
+  let finals: Finals;
+  try {
+    finals = chunking
+      ? await sendChunked(client, body, pipelining, finalCount)
+      : await sendDotted(client, body, finalCount);
+  } catch (err) {
+    // A refused BDAT chunk: the transaction failed, the session is still in step.
+    if (err instanceof SmtpReplyError) await resetQuietly(client);
+    throw err;
+  }
+
+  // With PIPELINING the next transaction may write now; its commands join the batch
+  // that holds our final dot. Without it, RFC 2920 forbids that: keep the lock.
+  if (pipelining) {
+    release();
+    // Runs after every queued microtask, i.e. after a waiting send() has had its turn
+    // to add MAIL/RCPT/DATA to the batch; the flush then finds an empty batch.
+    setImmediate(() => {
+      client.text.flush().catch(() => {});
+    });
+  } else {
+    await client.guard("final-reply", t.finalReply, () => client.text.flush());
+  }
+
+  const allReplies = await client.guard("final-reply", t.finalReply, () => finals.replies);
+  const chunkReplies = allReplies.slice(0, finals.chunkLines.length);
+  const finalReplies = allReplies.slice(finals.chunkLines.length);
+  const refusedChunk = chunkReplies.findIndex((r) => r.code !== 250);
+  if (refusedChunk >= 0) {
+    // RFC 3030 §2: after a refused chunk the whole message is refused. The LAST chunk
+    // ended the transaction, and the lock may already be another send()'s: no RSET.
+    throw new SmtpReplyError(chunkReplies[refusedChunk]!, {
+      phase: "data",
+      command: finals.chunkLines[refusedChunk],
+    });
+  }
+
+  if (client.lmtp) {
+    const lmtp = accepted.map((r, i) => {
+      const reply = finalReplies[i]!;
+      return { address: r.address, ok: reply.code === 250, reply };
+    });
+    const delivered = lmtp.find((r) => r.ok);
+    if (delivered === undefined) {
+      throw new RecipientsRefusedError(lmtp, {
+        phase: "final-reply",
+        command: finals.command,
+        allRefused: true,
+      });
+    }
+    return {
+      recipients: results,
+      accepted: accepted.map((r) => r.address),
+      rejected,
+      reply: delivered.reply,
+      lmtp,
+    };
+  }
+  const reply = finalReplies[0]!;
+  if (reply.code !== 250) {
+    throw new SmtpReplyError(reply, { phase: "final-reply", command: finals.command });
+  }
+  return { recipients: results, accepted: accepted.map((r) => r.address), rejected, reply };
+}
+
+interface Finals {
+  /** Replies queued in pipeline order before the lock is released: first those of the
+   *  earlier BDAT chunks (pipelined), then the final reply(ies). */
+  replies: Promise<Reply[]>;
+  /** How many of `replies` belong to earlier BDAT chunks, and their command lines. */
+  chunkLines: string[];
+  command: string;
+}
+
+/** Leaves the transaction without a message (RFC 2920 §3.1), so the session stays usable. */
+async function abandon(
+  client: Client,
+  dataReply: Reply | undefined,
+  acceptedCount: number,
+  failure: SmtpError,
+): Promise<void> {
+  if (dataReply !== undefined && dataReply.code === 354) {
+    if (acceptedCount > 0) {
+      // Only closing the connection cancels without delivering (see the top of the file).
+      client.fail(failure);
+      return;
+    }
+    // Nobody to deliver to: a lone dot ends the data (RFC 2920 §3.1); its reply is a refusal.
+    await client
+      .guard("command", client.timeouts.command, async () => {
+        client.text.writer.writeBytes(DOT_LINE);
+        const reply = client.text.expect(0);
+        await client.text.flush();
+        await reply;
+      })
+      .catch(() => {});
+  }
+  await resetQuietly(client);
+}
+
+async function resetQuietly(client: Client): Promise<void> {
+  if (client.closed) return;
+  try {
+    await client.cmd("command", 250, "RSET");
+  } catch {
+    // The transaction's own error is what the caller needs; a dead session shows next time.
+  }
+}
+
+/** DATA body through the dot writer; the terminator stays in the batch (no flush). */
+async function sendDotted(client: Client, body: MessageBody, replies: number): Promise<Finals> {
+  const dot = client.text.writer.dotWriter({ flush: false });
+  await pump(client, body, (chunk) =>
+    client.guard("data", client.timeouts.command, () => dot.write(chunk)),
+  );
+  await client.guard("final-reply", client.timeouts.command, () => dot.close());
+  const reads: Promise<Reply>[] = [];
+  for (let i = 0; i < replies; i++) reads.push(client.text.expect(0).then(toReply));
+  return { replies: settle(client, reads, "."), chunkLines: [], command: "." };
+}
+
+/**
+ * BDAT chunks (RFC 3030 §2), coalesced to CHUNK_SIZE, the last one marked LAST. With
+ * PIPELINING no chunk waits for the reply to the one before; a refused chunk is then
+ * found when the replies are read. Without it each reply is awaited, and a refusal
+ * stops the body (RFC 3030 §2: no further BDAT after a failure).
+ */
+async function sendChunked(
+  client: Client,
+  body: MessageBody,
+  pipelining: boolean,
+  replies: number,
+): Promise<Finals> {
+  const earlier: { line: string; reply: Promise<Reply> }[] = [];
+  let held: Uint8Array[] = [];
+  let heldBytes = 0;
+  const writeChunk = (line: string, parts: Uint8Array[]): Promise<Reply> => {
+    // The command line and its bytes join one batch; cmd() flushes it a microtask later.
+    const reply = client.text.cmd(line, 0).then(toReply);
+    for (const part of parts) client.text.writer.writeBytes(part);
+    return reply;
+  };
+
+  await pump(client, body, async (chunk) => {
+    held.push(chunk);
+    heldBytes += chunk.length;
+    if (heldBytes < CHUNK_SIZE) return;
+    const parts = held;
+    const line = `BDAT ${heldBytes}`;
+    held = [];
+    heldBytes = 0;
+    await client.guard(
+      "data",
+      client.timeouts.command,
+      async () => {
+        const reply = writeChunk(line, parts);
+        await client.text.flush();
+        if (pipelining) {
+          reply.catch(() => {});
+          earlier.push({ line, reply });
+          return;
+        }
+        const r = await reply;
+        if (r.code !== 250) throw new SmtpReplyError(r, { phase: "data", command: line });
+      },
+      line,
+    );
+  });
+
+  const line = `BDAT ${heldBytes} LAST`;
+  const reads: Promise<Reply>[] = earlier.map((e) => e.reply);
+  await client.guard("final-reply", client.timeouts.command, async () => {
+    reads.push(writeChunk(line, held));
+    for (let i = 1; i < replies; i++) reads.push(client.text.expect(0).then(toReply));
+  });
+  return {
+    replies: settle(client, reads, line),
+    chunkLines: earlier.map((e) => e.line),
+    command: line,
+  };
+}
+
+/** Maps a transport failure on a final read to this package's error, phase "final-reply". */
+function settle(client: Client, reads: Promise<Reply>[], command: string): Promise<Reply[]> {
+  const all = Promise.all(reads).catch((err: unknown) => {
+    throw client.mapError(err, "final-reply", command);
+  });
+  // Read later under the final-reply deadline; never an unhandled rejection meanwhile.
+  all.catch(() => {});
+  return all;
+}
+
+/** Pulls the body chunk by chunk; a failing source ends the session (the data is half sent). */
+async function pump(
+  client: Client,
+  body: MessageBody,
+  write: (chunk: Uint8Array) => Promise<void>,
+): Promise<void> {
+  const chunks = bodyChunks(body);
+  for (;;) {
+    let next: IteratorResult<Uint8Array, void>;
+    try {
+      next = await chunks.next();
+    } catch (err) {
+      const failure = new SmtpError(
+        `reading the message body failed: ${err instanceof Error ? err.message : String(err)}`,
+        { phase: "data", cause: err },
+      );
+      // The server is inside DATA/BDAT with part of a message: only closing cancels it.
+      client.fail(failure);
+      throw failure;
+    }
+    if (next.done === true) return;
+    try {
+      await write(next.value);
+    } catch (err) {
+      await chunks.return(undefined).catch(() => {});
+      throw err;
+    }
+  }
+}
