@@ -145,18 +145,24 @@ function scramAuth(
   }
 
   function verifyServerFinal(message: string): void {
-    const attributes = parseAttributes(message);
+    let attributes: Map<string, string>;
+    try {
+      attributes = parseAttributes(message);
+    } catch (error) {
+      fail(error as Error);
+    }
     const serverError = attributes.get("e");
     if (serverError !== undefined) fail(new ScramServerError(serverError, { mechanism }));
     const v = attributes.get("v");
     if (v === undefined || expectedServerSignature === undefined) {
       fail(new ServerSignatureError("server did not send its signature", { mechanism }));
     }
-    const got = Buffer.from(v, "base64");
-    if (
-      got.length !== expectedServerSignature.length ||
-      !timingSafeEqual(got, expectedServerSignature)
-    ) {
+    // Compare the base64 text, not decoded bytes: Node's decoder ignores
+    // non-canonical trailing bits and stray characters, which would let a
+    // malformed v= pass.
+    const got = Buffer.from(v, "latin1");
+    const want = Buffer.from(expectedServerSignature.toString("base64"), "latin1");
+    if (got.length !== want.length || !timingSafeEqual(got, want)) {
       fail(new ServerSignatureError(undefined, { mechanism }));
     }
     expectedServerSignature = undefined;
