@@ -93,21 +93,20 @@ export class DotEncoder {
     this.#state = last === LF ? "beginLine" : last === CR ? "cr" : "data";
     if (count === 0) return chunk;
 
-    // One output buffer of exactly the encoded size; unchanged runs are copied whole.
+    // One output buffer of exactly the encoded size. The chunk goes in with one copy, then
+    // from the back each run moves right by the number of bytes inserted before it, which
+    // opens the gap for its inserted byte. copyWithin allocates nothing, where a subarray
+    // per run would (measured: about 10% faster, see tooling/bench).
     const out = Buffer.allocUnsafe(length + count);
-    let from = 0;
-    let to = 0;
-    for (let k = 0; k < count; k++) {
+    out.set(bytes, 0);
+    let end = length;
+    for (let k = count - 1; k >= 0; k--) {
       const at = insertAt[k]!;
-      if (at > from) {
-        out.set(bytes.subarray(from, at), to);
-        to += at - from;
-      }
+      out.copyWithin(at + k + 1, at, end);
       // The inserted byte: CR before an LF, a dot before a dot.
-      out[to++] = bytes[at] === LF ? CR : DOT;
-      from = at;
+      out[at + k] = bytes[at] === LF ? CR : DOT;
+      end = at;
     }
-    out.set(bytes.subarray(from, length), to);
     return out;
   }
 
@@ -264,20 +263,18 @@ export class DotDecoder {
     if (count === 0 && !heldCR) {
       data = end === length ? chunk : bytes.subarray(0, end);
     } else {
-      // One output buffer of exactly the decoded size; unchanged runs are copied whole.
-      const out = Buffer.allocUnsafe(end - count + (heldCR ? 1 : 0));
-      let to = 0;
-      if (heldCR) out[to++] = CR;
-      let from = 0;
+      // One output buffer of exactly the decoded size: a held-back CR, the run before the
+      // first dropped dot, then each run after a dropped dot, one set() per run.
+      const shift = heldCR ? 1 : 0;
+      const out = Buffer.allocUnsafe(end - count + shift);
+      if (heldCR) out[0] = CR;
+      const firstDrop = count === 0 ? end : dropAt[0]!;
+      out.set(bytes.subarray(0, firstDrop), shift);
       for (let k = 0; k < count; k++) {
         const at = dropAt[k]!;
-        if (at > from) {
-          out.set(bytes.subarray(from, at), to);
-          to += at - from;
-        }
-        from = at + 1;
+        const runEnd = k + 1 < count ? dropAt[k + 1]! : end;
+        out.set(bytes.subarray(at + 1, runEnd), at + shift - k);
       }
-      if (end > from) out.set(bytes.subarray(from, end), to);
       data = out;
     }
     return { data, consumed, done: next === "done" };
