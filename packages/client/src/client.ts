@@ -388,9 +388,15 @@ export class Client implements AsyncDisposable {
     return this.exclusive(async () => {
       await this.ensureHello();
       await this.cmd("tls", 220, "STARTTLS");
-      await this.guard("tls", this.deadline.timeouts.connect, () =>
-        upgradeToTls(this.text, this.host, tlsOptions),
-      );
+      try {
+        await this.guard("tls", this.deadline.timeouts.connect, () =>
+          upgradeToTls(this.text, this.host, tlsOptions),
+        );
+      } catch (err) {
+        // Half a handshake (or injected bytes) leaves nothing to resume: the session ends.
+        this.fail(err instanceof Error ? err : new Error(String(err)));
+        throw err;
+      }
       this.tlsActive = true;
       // RFC 3207 §4.2: forget everything learnt before TLS. Go calls ehlo() directly.
       this.ext = undefined;
