@@ -3,7 +3,6 @@ import { InvalidAddressError } from "./errors.js";
 // Go's SendMail runs validateLine on from and every to before it dials, so a
 // hostile address can never smuggle a second command (CRLF injection). We reject
 // every C0 control and DEL too: none is legal in an RFC 5321 §4.1.2 path.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we reject
 const forbidden = /[\u0000-\u001f\u007f]/;
 
 function reasonFor(address: unknown): string | undefined {

@@ -43,7 +43,9 @@ export class ReplayableBody {
   }
 }
 
-function toAsyncIterable(body: Exclude<MessageBody, string | Uint8Array>): AsyncIterable<Uint8Array | string> {
+function toAsyncIterable(
+  body: Exclude<MessageBody, string | Uint8Array>,
+): AsyncIterable<Uint8Array | string> {
   if (Symbol.asyncIterator in body) return body as AsyncIterable<Uint8Array | string>;
   // A web ReadableStream is async-iterable in Node 20, but the DOM typings do not
   // always say so; read it by hand to be independent of the lib settings.

@@ -33,7 +33,10 @@ export class InvalidAddressError extends SendError {
  *  authentication silently in the HELO case; we refuse to send unauthenticated. */
 export class AuthNotSupportedError extends SendError {
   constructor(detail?: string) {
-    super(detail ? `server doesn't support AUTH (${detail})` : "server doesn't support AUTH", "ERR_AUTH_NOT_SUPPORTED");
+    super(
+      detail ? `server doesn't support AUTH (${detail})` : "server doesn't support AUTH",
+      "ERR_AUTH_NOT_SUPPORTED",
+    );
   }
 }
 
@@ -41,7 +44,7 @@ export class AuthNotSupportedError extends SendError {
  *  credentials, no envelope) was sent on the plain connection. */
 export class TlsRequiredError extends SendError {
   constructor() {
-    super("server doesn't offer STARTTLS and tls is \"required\"", "ERR_TLS_REQUIRED");
+    super('server doesn\'t offer STARTTLS and tls is "required"', "ERR_TLS_REQUIRED");
   }
 }
 
@@ -55,6 +58,8 @@ export class SenderClosedError extends SendError {
 /** A message was still waiting (or in flight) when close({ abort: true }) ran. */
 export class SendAbortedError extends SendError {
   constructor(cause?: unknown) {
-    super("the sender was closed with abort before this message was sent", "ERR_SEND_ABORTED", { cause });
+    super("the sender was closed with abort before this message was sent", "ERR_SEND_ABORTED", {
+      cause,
+    });
   }
 }

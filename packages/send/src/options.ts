@@ -1,6 +1,6 @@
+import type { ConnectionOptions as TlsOptions } from "node:tls";
 import type { Auth, Credentials } from "@smtp/auth";
 import type { MailOptions, RcptOptions, Timeouts, TranscriptHook } from "@smtp/client";
-import type { ConnectionOptions as TlsOptions } from "node:tls";
 
 /**
  * How the connection is secured (DESIGN §5):

@@ -17,7 +17,9 @@ export async function openSession(
 ): Promise<Client> {
   const mode = options.tls ?? "starttls";
   if (!["starttls", "required", "implicit", "none"].includes(mode)) {
-    throw new RangeError(`tls must be "starttls", "required", "implicit" or "none", not ${JSON.stringify(mode)}`);
+    throw new RangeError(
+      `tls must be "starttls", "required", "implicit" or "none", not ${JSON.stringify(mode)}`,
+    );
   }
   // Watch the transcript for one fact the Client API does not expose: whether
   // EHLO failed and the session fell back to HELO (for a clearer AUTH error).

@@ -1,0 +1,462 @@
+import type { MessageBody, RecipientResult, Reply } from "@smtp/client";
+import { RecipientsRefusedError, SmtpReplyError } from "@smtp/client";
+import { checkAddresses } from "./address.js";
+import { ReplayableBody } from "./body.js";
+import { classifyFailure } from "./classify.js";
+import type { Clock } from "./clock.js";
+import { systemClock } from "./clock.js";
+import { SendAbortedError, SenderClosedError } from "./errors.js";
+import type { SessionAuth, SessionOptions, TransactionOptions } from "./options.js";
+import { PooledConnection } from "./pool.js";
+import { envelopeOf } from "./send-mail.js";
+import { openSession } from "./session.js";
+import type { RateLimit } from "./token-bucket.js";
+import { TokenBucket } from "./token-bucket.js";
+
+export interface PoolOptions {
+  /** Connections open at the same time. Default 5. */
+  maxConnections?: number;
+  /** After this many messages a connection is closed (QUIT) and replaced. Default 100. */
+  maxMessagesPerConnection?: number;
+  /** An idle connection is closed after this many ms without work. Default 30 000. */
+  idleTimeout?: number;
+  /** Messages waiting for a free connection before send() itself waits. Default 2 × maxConnections. */
+  maxQueued?: number;
+  /** Shared by every connection: at most `messages` transactions start per `perMs`. */
+  rateLimit?: RateLimit;
+  /** Extra attempts for a temporary failure or a connection lost before the final dot. Default 2. */
+  maxRetries?: number;
+  /** Wait before retry n is n × retryDelay ms. Default 1 000. */
+  retryDelay?: number;
+}
+
+export interface SenderOptions extends SessionOptions, TransactionOptions {
+  /** "host:port" of the submission server. */
+  addr: string;
+  auth?: SessionAuth;
+  pool?: PoolOptions;
+  /** Time source for the rate limit, the idle timeout and retry waits (tests). */
+  clock?: Clock;
+}
+
+export interface Message extends TransactionOptions {
+  from: string;
+  to: readonly string[];
+  body: MessageBody;
+}
+
+/**
+ * - "sent": the server accepted the message (250 after the final dot), for
+ *   `accepted` (with onRecipientRefused "continue", `rejected` lists the others);
+ * - "refused": the server refused it for good (5xx), see `reply` and `rejected`;
+ * - "failed": not sent: a local error, or retries were exhausted;
+ * - "unknown": the connection was lost after the final dot; the server may or
+ *   may not have accepted it. It was not retried, so it is never sent twice.
+ */
+export type SendOutcome = "sent" | "refused" | "failed" | "unknown";
+
+export interface SendResult {
+  outcome: SendOutcome;
+  accepted: string[];
+  rejected: RecipientResult[];
+  /** Every recipient's result, in order, when the RCPT stage was reached. */
+  recipients: RecipientResult[];
+  /** The final reply ("sent"), or the refusing reply. */
+  reply: Reply | undefined;
+  /** Transactions started for this message (1 + retries); 0 if none started. */
+  attempts: number;
+  error: Error | undefined;
+}
+
+export interface SenderStats {
+  connections: number;
+  idle: number;
+  queued: number;
+  /** send() calls waiting for room in the queue (backpressure). */
+  blocked: number;
+  /** Connections waiting for a rate-limit token. */
+  waitingForToken: number;
+  tokensTaken: number;
+  connectionsOpened: number;
+  sent: number;
+  refused: number;
+  failed: number;
+  unknown: number;
+  retries: number;
+}
+
+export interface Sender extends AsyncDisposable {
+  /** Sends one message through the pool. Never rejects: the result says what happened. */
+  send(message: Message): Promise<SendResult>;
+  /** Resolves when the queue has room, so a producer can pace itself. */
+  ready(): Promise<void>;
+  /** Drains (default: everything already passed to send() is attempted) or aborts. Idempotent. */
+  close(options?: { abort?: boolean }): Promise<void>;
+  stats(): SenderStats;
+}
+
+interface Job {
+  message: Message;
+  body: ReplayableBody;
+  attempts: number;
+  resolve: (result: SendResult) => void;
+}
+
+interface Worker {
+  connection: PooledConnection;
+  wake: ((job: Job | undefined) => void) | undefined;
+  idleTimer: unknown;
+}
+
+/** A pooled, rate-limited sender on top of @smtp/client (issue 5). */
+export function createSender(options: SenderOptions): Sender {
+  return new PooledSender(options);
+}
+
+class PooledSender implements Sender {
+  readonly #options: SenderOptions;
+  readonly #clock: Clock;
+  readonly #maxConnections: number;
+  readonly #maxPerConnection: number;
+  readonly #idleTimeout: number;
+  readonly #maxQueued: number;
+  readonly #maxRetries: number;
+  readonly #retryDelay: number;
+  readonly #bucket: TokenBucket | undefined;
+  readonly #abort = new AbortController();
+  readonly #signal: AbortSignal;
+
+  #queue: Job[] = [];
+  #blocked: Job[] = [];
+  #readyWaiters: (() => void)[] = [];
+  readonly #workers = new Set<Worker>();
+  #idle: Worker[] = [];
+  #closing = false;
+  #aborted = false;
+  #closed: Promise<void> | undefined;
+  #onWorkersDone: (() => void) | undefined;
+  #stats = { connectionsOpened: 0, sent: 0, refused: 0, failed: 0, unknown: 0, retries: 0 };
+
+  constructor(options: SenderOptions) {
+    const pool = options.pool ?? {};
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#maxConnections = positive(pool.maxConnections ?? 5, "maxConnections");
+    this.#maxPerConnection = positive(
+      pool.maxMessagesPerConnection ?? 100,
+      "maxMessagesPerConnection",
+    );
+    this.#idleTimeout = pool.idleTimeout ?? 30_000;
+    this.#maxQueued = positive(pool.maxQueued ?? 2 * this.#maxConnections, "maxQueued");
+    this.#maxRetries = pool.maxRetries ?? 2;
+    this.#retryDelay = pool.retryDelay ?? 1_000;
+    this.#bucket = pool.rateLimit ? new TokenBucket(pool.rateLimit, this.#clock) : undefined;
+    const user = options.signal;
+    this.#signal = user ? AbortSignal.any([user, this.#abort.signal]) : this.#abort.signal;
+    user?.addEventListener("abort", () => void this.close({ abort: true }), { once: true });
+  }
+
+  async send(message: Message): Promise<SendResult> {
+    if (this.#closing) return this.#finish(failure("failed", new SenderClosedError(), 0));
+    try {
+      checkAddresses(message.from, message.to);
+    } catch (error) {
+      return this.#finish(failure("failed", error as Error, 0));
+    }
+    return new Promise<SendResult>((resolve) => {
+      const job: Job = { message, body: new ReplayableBody(message.body), attempts: 0, resolve };
+      // Backpressure: beyond maxQueued, the job waits outside the pool and no
+      // work (not even reading a stream body) starts for it.
+      if (this.#queue.length >= this.#maxQueued || this.#blocked.length > 0)
+        this.#blocked.push(job);
+      else this.#queue.push(job);
+      this.#dispatch();
+    });
+  }
+
+  ready(): Promise<void> {
+    if (this.#hasRoom()) return Promise.resolve();
+    return new Promise((resolve) => this.#readyWaiters.push(resolve));
+  }
+
+  close(options: { abort?: boolean } = {}): Promise<void> {
+    if (options.abort && !this.#aborted && this.#closed) this.#abortNow();
+    this.#closed ??= this.#close(options.abort === true);
+    return this.#closed;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  stats(): SenderStats {
+    return {
+      connections: this.#workers.size,
+      idle: this.#idle.length,
+      queued: this.#queue.length,
+      blocked: this.#blocked.length,
+      waitingForToken: this.#bucket?.waiting ?? 0,
+      tokensTaken: this.#bucket?.taken ?? 0,
+      ...this.#stats,
+    };
+  }
+
+  async #close(abort: boolean): Promise<void> {
+    this.#closing = true;
+    if (abort) this.#abortNow();
+    // Idle connections have nothing left to do: let them QUIT.
+    for (const worker of this.#idle.splice(0)) this.#wake(worker, undefined);
+    if (this.#workers.size > 0) {
+      await new Promise<void>((resolve) => {
+        this.#onWorkersDone = resolve;
+      });
+    }
+    for (const resolve of this.#readyWaiters.splice(0)) resolve();
+  }
+
+  #abortNow(): void {
+    this.#closing = true;
+    this.#aborted = true;
+    const error = new SendAbortedError();
+    for (const job of [...this.#queue.splice(0), ...this.#blocked.splice(0)]) {
+      job.resolve(this.#finish(failure("failed", error, job.attempts)));
+    }
+    this.#bucket?.cancel(error);
+    // Ends every session in flight: @smtp/client destroys the sockets.
+    this.#abort.abort(error);
+    for (const worker of this.#idle.splice(0)) this.#wake(worker, undefined);
+  }
+
+  #hasRoom(): boolean {
+    return this.#queue.length < this.#maxQueued && this.#blocked.length === 0;
+  }
+
+  /** Moves blocked jobs into the queue as room appears, then hands queued jobs
+   *  to idle connections first, opening new ones up to maxConnections. */
+  #dispatch(): void {
+    while (this.#blocked.length > 0 && this.#queue.length < this.#maxQueued) {
+      this.#queue.push(this.#blocked.shift() as Job);
+    }
+    while (this.#queue.length > 0) {
+      // Most recently used first, so surplus connections reach their idle timeout.
+      const idle = this.#idle.pop();
+      if (idle) {
+        this.#wake(idle, this.#queue.shift());
+        continue;
+      }
+      if (this.#workers.size >= this.#maxConnections) break;
+      this.#spawn(this.#queue.shift() as Job);
+    }
+    if (this.#hasRoom()) for (const resolve of this.#readyWaiters.splice(0)) resolve();
+  }
+
+  #take(): Job | undefined {
+    const job = this.#queue.shift();
+    if (job) this.#dispatch();
+    return job;
+  }
+
+  #spawn(first: Job): void {
+    const worker: Worker = {
+      connection: new PooledConnection(),
+      wake: undefined,
+      idleTimer: undefined,
+    };
+    this.#workers.add(worker);
+    void this.#work(worker, first);
+  }
+
+  async #work(worker: Worker, first: Job): Promise<void> {
+    let job: Job | undefined = first;
+    let healthCheck = false;
+    while (job) {
+      await this.#deliver(job, worker.connection, healthCheck);
+      // Back to back on the same connection while there is work: no NOOP needed.
+      healthCheck = false;
+      job = this.#take();
+      if (job || this.#closing || !worker.connection.live) continue;
+      job = await this.#park(worker);
+      healthCheck = true;
+    }
+    this.#workers.delete(worker);
+    await worker.connection.retire();
+    if (this.#workers.size === 0) this.#onWorkersDone?.();
+    // A job may have arrived while this worker was leaving and every other was busy.
+    if (!this.#aborted) this.#dispatch();
+  }
+
+  /** Waits for a job; undefined after idleTimeout or when the sender closes. */
+  #park(worker: Worker): Promise<Job | undefined> {
+    return new Promise((resolve) => {
+      worker.wake = resolve;
+      worker.idleTimer = this.#clock.setTimeout(() => {
+        const i = this.#idle.indexOf(worker);
+        if (i >= 0) this.#idle.splice(i, 1);
+        this.#wake(worker, undefined);
+      }, this.#idleTimeout);
+      this.#idle.push(worker);
+    });
+  }
+
+  #wake(worker: Worker, job: Job | undefined): void {
+    if (worker.idleTimer !== undefined) this.#clock.clearTimeout(worker.idleTimer);
+    worker.idleTimer = undefined;
+    const wake = worker.wake;
+    worker.wake = undefined;
+    wake?.(job);
+  }
+
+  /** All attempts for one message; resolves the job exactly once. */
+  async #deliver(job: Job, connection: PooledConnection, healthCheck: boolean): Promise<void> {
+    const { message } = job;
+    const envelope = envelopeOf(message.from, message.to, {
+      ...pick(this.#options),
+      ...pick(message),
+    });
+    // Tries count every round (a failed connect too); attempts count transactions.
+    for (let tries = 1; ; tries++) {
+      let stage: "open" | "transaction" = "open";
+      try {
+        if (this.#aborted) throw new SendAbortedError();
+        if (healthCheck) await connection.healthCheck();
+        healthCheck = false;
+        if (!connection.live) {
+          connection.discard();
+          connection.use(
+            await openSession(this.#options.addr, this.#options.auth, this.#sessionOptions()),
+          );
+          this.#stats.connectionsOpened++;
+        }
+        const client = connection.live;
+        if (!client) throw new SendAbortedError();
+        if (this.#bucket) await this.#bucket.take(this.#signal);
+        stage = "transaction";
+        job.attempts++;
+        const result = await client.send(envelope, job.body.forAttempt());
+        connection.messages++;
+        job.resolve(
+          this.#finish({
+            outcome: "sent",
+            accepted: result.accepted,
+            rejected: result.rejected,
+            recipients: result.recipients,
+            reply: result.reply,
+            attempts: job.attempts,
+            error: undefined,
+          }),
+        );
+        if (connection.messages >= this.#maxPerConnection) await connection.retire();
+        return;
+      } catch (error) {
+        this.#afterFailure(connection, error, stage);
+        const kind = this.#aborted ? abortedKind(error, stage) : classifyFailure(error, stage);
+        const canRetry =
+          kind === "retry" && tries <= this.#maxRetries && job.body.replayable && !this.#aborted;
+        if (canRetry) {
+          this.#stats.retries++;
+          await this.#sleep(this.#retryDelay * tries);
+          continue;
+        }
+        job.resolve(
+          this.#finish(failure(kind === "retry" ? "failed" : kind, error as Error, job.attempts)),
+        );
+        return;
+      }
+    }
+  }
+
+  /** After a failed attempt: keep a connection the server still talks on, drop
+   *  any other. @smtp/client already sent RSET where the transaction needed one
+   *  (and closed the connection where none is safe), so nothing more is sent. */
+  #afterFailure(connection: PooledConnection, error: unknown, stage: "open" | "transaction"): void {
+    const keep =
+      stage === "transaction" &&
+      error instanceof SmtpReplyError &&
+      !this.#aborted &&
+      connection.live !== undefined;
+    if (!keep) connection.discard();
+  }
+
+  #sessionOptions(): SessionOptions {
+    const o = this.#options;
+    return {
+      signal: this.#signal,
+      ...(o.tls ? { tls: o.tls } : {}),
+      ...(o.tlsOptions ? { tlsOptions: o.tlsOptions } : {}),
+      ...(o.timeouts ? { timeouts: o.timeouts } : {}),
+      ...(o.localName !== undefined ? { localName: o.localName } : {}),
+      ...(o.onLine ? { onLine: o.onLine } : {}),
+      ...(o.maxLineLength !== undefined ? { maxLineLength: o.maxLineLength } : {}),
+    };
+  }
+
+  #sleep(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = this.#clock.setTimeout(done, ms);
+      const clock = this.#clock;
+      const signal = this.#signal;
+      function done() {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      }
+      function onAbort() {
+        clock.clearTimeout(timer);
+        done();
+      }
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  #finish(result: SendResult): SendResult {
+    this.#stats[result.outcome]++;
+    return result;
+  }
+}
+
+function failure(outcome: SendOutcome, error: Error, attempts: number): SendResult {
+  const recipients = error instanceof RecipientsRefusedError ? [...error.recipients] : [];
+  const reply =
+    error instanceof SmtpReplyError
+      ? { code: error.replyCode, enhancedCode: error.enhancedCode, message: error.message }
+      : undefined;
+  return {
+    outcome,
+    // With "abort" nothing was delivered, so nobody counts as accepted.
+    accepted: [],
+    rejected: recipients.filter((r) => !r.ok),
+    recipients,
+    reply:
+      error instanceof RecipientsRefusedError
+        ? (recipients.find((r) => !r.ok)?.reply ?? reply)
+        : reply,
+    attempts,
+    error,
+  };
+}
+
+/** When the sender was aborted: no retry; "unknown" still wins after the dot. */
+function abortedKind(
+  error: unknown,
+  stage: "open" | "transaction",
+): "failed" | "unknown" | "refused" {
+  const kind = classifyFailure(error, stage);
+  if (kind === "unknown" || kind === "refused") return kind;
+  const phase = (error as { phase?: unknown } | null)?.phase;
+  return stage === "transaction" && phase === "final-reply" ? "unknown" : "failed";
+}
+
+function pick(o: TransactionOptions): TransactionOptions {
+  return {
+    ...(o.mailOptions ? { mailOptions: o.mailOptions } : {}),
+    ...(o.rcptOptions ? { rcptOptions: o.rcptOptions } : {}),
+    ...(o.onRecipientRefused ? { onRecipientRefused: o.onRecipientRefused } : {}),
+    ...(o.chunking !== undefined ? { chunking: o.chunking } : {}),
+  };
+}
+
+function positive(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`pool.${name} must be a positive integer`);
+  return value;
+}
