@@ -192,18 +192,28 @@ export async function runTransaction(
 
   // With PIPELINING the next transaction may write now; its commands join the batch
   // that holds our final dot. Without it, RFC 2920 forbids that: keep the lock.
+  let flushed: Promise<void>;
   if (pipelining) {
     release();
     // Runs after every queued microtask, i.e. after a waiting send() has had its turn
-    // to add MAIL/RCPT/DATA to the batch; the flush then finds an empty batch.
-    setImmediate(() => {
-      client.text.flush().catch(() => {});
+    // to add MAIL/RCPT/DATA to the batch; the flush then finds an empty batch. A write
+    // error also destroys the reader, so the final read reports it.
+    flushed = new Promise<void>((resolve) => {
+      setImmediate(() => {
+        client.text.flush().then(resolve, () => resolve());
+      });
     });
   } else {
-    await client.guard("final-reply", t.finalReply, () => client.text.flush());
+    flushed = client.guard("final-reply", t.finalReply, () => client.text.flush());
+    await flushed;
   }
 
-  const allReplies = await client.guard("final-reply", t.finalReply, () => finals.replies);
+  const allReplies = await client.guard("final-reply", t.finalReply, async () => {
+    // Never report a result for bytes still in our buffer.
+    const replies = await finals.replies;
+    await flushed;
+    return replies;
+  });
   const chunkReplies = allReplies.slice(0, finals.chunkLines.length);
   const finalReplies = allReplies.slice(finals.chunkLines.length);
   const refusedChunk = chunkReplies.findIndex((r) => r.code !== 250);
