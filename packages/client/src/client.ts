@@ -302,6 +302,8 @@ export class Client implements AsyncDisposable {
 
   /** @internal Go's hello(): EHLO once, HELO when it fails; the outcome is remembered. */
   async ensureHello(): Promise<void> {
+    // A dead connection says so, rather than repeating the hello's old error.
+    if (this.broken !== undefined || this.isClosed) throw this.closedError("hello");
     if (!this.didHello) {
       this.didHello = true;
       try {
