@@ -94,7 +94,9 @@ export class Reader {
   #scanned = 0;
   /** Dropping the tail of an over-long line until its LF arrives. */
   #discarding = false;
-  #ops: Op[] = [];
+  /** Queued reads, FIFO: `#ops[#head]` runs next (an index, as shift() is O(n)). */
+  #ops: (Op | undefined)[] = [];
+  #head = 0;
   #driving = false;
   #eof = false;
   #failure: Error | null = null;
@@ -367,16 +369,27 @@ export class Reader {
     });
   }
 
+  #dequeue(): void {
+    this.#ops[this.#head++] = undefined;
+    if (this.#head === this.#ops.length) {
+      this.#ops.length = 0;
+      this.#head = 0;
+    } else if (this.#head >= 1024 && this.#head * 2 >= this.#ops.length) {
+      this.#ops = this.#ops.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
   /** Runs queued steps for as long as they can finish with what is buffered. */
   #drive(): void {
     if (this.#driving) return;
     this.#driving = true;
     try {
       for (;;) {
-        const op = this.#ops[0];
+        const op = this.#ops[this.#head];
         if (op === undefined) break;
         if (this.#failure !== null) {
-          this.#ops.shift();
+          this.#dequeue();
           op.reject(this.#failure);
           continue;
         }
@@ -386,12 +399,12 @@ export class Reader {
           result = this.#dot !== null && op.owner !== this.#dot ? this.#drainDot() : undefined;
           if (result !== MORE) result = op.step();
         } catch (error) {
-          this.#ops.shift();
+          this.#dequeue();
           op.reject(error);
           continue;
         }
         if (result !== MORE) {
-          this.#ops.shift();
+          this.#dequeue();
           op.resolve(result);
           continue;
         }
@@ -400,7 +413,7 @@ export class Reader {
           break;
         }
         // EOF: whatever this step had started stays unreturned.
-        this.#ops.shift();
+        this.#dequeue();
         const partial = this.#buf.length > 0 || this.#buf.taken !== op.taken;
         this.#buf.clear();
         this.#scanned = 0;
