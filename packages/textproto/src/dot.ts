@@ -93,20 +93,24 @@ export class DotEncoder {
     this.#state = last === LF ? "beginLine" : last === CR ? "cr" : "data";
     if (count === 0) return chunk;
 
-    // One output buffer of exactly the encoded size. The chunk goes in with one copy, then
-    // from the back each run moves right by the number of bytes inserted before it, which
-    // opens the gap for its inserted byte. copyWithin allocates nothing, where a subarray
-    // per run would (measured: about 10% faster, see tooling/bench).
+    // One output buffer of exactly the encoded size; unchanged runs are copied whole.
+    // (Tried: one copy of the chunk, then copyWithin from the back to open each gap. It
+    // was about 10% faster but raised peak RSS by about 30 MiB: with no small heap garbage
+    // per run, scavenges come rarer and the dead 64 KiB output buffers pile up longer.)
     const out = Buffer.allocUnsafe(length + count);
-    out.set(bytes, 0);
-    let end = length;
-    for (let k = count - 1; k >= 0; k--) {
+    let from = 0;
+    let to = 0;
+    for (let k = 0; k < count; k++) {
       const at = insertAt[k]!;
-      out.copyWithin(at + k + 1, at, end);
+      if (at > from) {
+        out.set(bytes.subarray(from, at), to);
+        to += at - from;
+      }
       // The inserted byte: CR before an LF, a dot before a dot.
-      out[at + k] = bytes[at] === LF ? CR : DOT;
-      end = at;
+      out[to++] = bytes[at] === LF ? CR : DOT;
+      from = at;
     }
+    out.set(bytes.subarray(from, length), to);
     return out;
   }
 
