@@ -66,10 +66,11 @@ describe("pnpm new:auth <name>", () => {
       "types",
       "files",
       "publishConfig",
-      "scripts",
     ]) {
       expect(made[key], key).toEqual(auth[key]);
     }
+    // The same build/typecheck/test/check:pkg scripts (@smtp/auth adds a fuzz run).
+    expect(auth.scripts).toMatchObject(made.scripts);
     expect(made.exports["."]["@smtp/source"]).toBe("./src/index.ts");
     expect(made.dependencies).toEqual({ "@smtp/auth": "workspace:^" });
     expect(made.devDependencies).toEqual(auth.devDependencies);
