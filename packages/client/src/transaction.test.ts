@@ -70,9 +70,9 @@ describe("send() with PIPELINING", () => {
     });
   });
 
-  it("abort (the default): a refused recipient fails the transaction, no body, RSET", async () => {
+  it("abort (the default): a refused recipient fails the transaction before DATA, then RSET", async () => {
     const { c, writes } = await session(
-      `${PIPELINING}250 ok\n250 a ok\n550 5.1.1 b unknown\n554 5.5.1 no valid recipients\n250 reset\n250 ok\n`,
+      `${PIPELINING}250 ok\n250 a ok\n550 5.1.1 b unknown\n250 reset\n250 ok\n`,
     );
     const err = (await c
       .send({ from: "s@example.org", to: ["a@example.org", "b@example.org"] }, "body")
@@ -90,22 +90,36 @@ describe("send() with PIPELINING", () => {
     await c.noop(); // the session is still usable
     expect(writes()).toEqual([
       "EHLO localhost\r\n",
-      crlf("MAIL FROM:<s@example.org>\nRCPT TO:<a@example.org>\nRCPT TO:<b@example.org>\nDATA\n"),
+      crlf("MAIL FROM:<s@example.org>\nRCPT TO:<a@example.org>\nRCPT TO:<b@example.org>\n"),
       "RSET\r\n",
       "NOOP\r\n",
     ]);
   });
 
-  it("abort when DATA was accepted anyway: the connection is closed, nothing is delivered", async () => {
-    const { t, c, writes } = await session(
-      `${PIPELINING}250 ok\n250 a ok\n550 b unknown\n354 go ahead\n`,
-    );
-    await expect(
-      c.send({ from: "s@example.org", to: ["a@example.org", "b@example.org"] }, "body"),
-    ).rejects.toBeInstanceOf(RecipientsRefusedError);
+  it("abort with several recipients: DATA waits for the RCPT replies (a 354 cannot be taken back)", async () => {
+    const { c, writes } = await session(`${PIPELINING}250 ok\n250 ok\n250 ok\n354 go\n250 done\n`);
+    await c.send({ from: "s@example.org", to: ["a@example.org", "b@example.org"] }, "x\n");
     expect(writes()).toEqual([
       "EHLO localhost\r\n",
-      crlf("MAIL FROM:<s@example.org>\nRCPT TO:<a@example.org>\nRCPT TO:<b@example.org>\nDATA\n"),
+      crlf("MAIL FROM:<s@example.org>\nRCPT TO:<a@example.org>\nRCPT TO:<b@example.org>\n"),
+      "DATA\r\n",
+      "x\r\n",
+      ".\r\n",
+    ]);
+  });
+
+  it("a server that says 354 when we must abort with a recipient accepted: the connection is closed", async () => {
+    // MAIL refused, yet the RCPT accepted and DATA answered 354: ending the data with "."
+    // would deliver, so only closing the connection cancels.
+    const { t, c, writes } = await session(`${PIPELINING}553 no\n250 a ok\n354 go ahead\n`);
+    await expect(
+      c.send({ from: "s@example.org", to: ["a@example.org"] }, "body"),
+    ).rejects.toMatchObject({
+      replyCode: 553,
+    });
+    expect(writes()).toEqual([
+      "EHLO localhost\r\n",
+      crlf("MAIL FROM:<s@example.org>\nRCPT TO:<a@example.org>\nDATA\n"),
     ]);
     expect(c.closed).toBe(true);
     expect(t.destroyed).toBe(true);
@@ -163,10 +177,10 @@ describe("send() with PIPELINING", () => {
       `${PIPELINING}` +
         // message 1
         "250 ok\n250 ok\n354 go\n250 2.0.0 one queued\n" +
-        // message 2
+        // message 2: two recipients, so DATA waits for the RCPT replies
         "250 ok\n250 ok\n250 ok\n354 go\n250 2.0.0 two queued\n" +
         // message 3: the second recipient is refused
-        "250 ok\n250 ok\n550 5.1.1 <z@example.org> unknown\n554 5.5.1 no\n250 reset\n",
+        "250 ok\n250 ok\n550 5.1.1 <z@example.org> unknown\n250 reset\n",
     );
     const [one, two, three] = await Promise.allSettled([
       c.send({ from: "s@example.org", to: ["a@example.org"] }, "one\n"),
@@ -195,13 +209,10 @@ describe("send() with PIPELINING", () => {
       "EHLO localhost\r\n",
       crlf("MAIL FROM:<s@example.org>\nRCPT TO:<a@example.org>\nDATA\n"),
       "one\r\n",
-      crlf(
-        ".\nMAIL FROM:<s@example.org>\nRCPT TO:<b@example.org>\nRCPT TO:<c@example.org>\nDATA\n",
-      ),
+      crlf(".\nMAIL FROM:<s@example.org>\nRCPT TO:<b@example.org>\nRCPT TO:<c@example.org>\n"),
+      "DATA\r\n",
       "two\r\n",
-      crlf(
-        ".\nMAIL FROM:<s@example.org>\nRCPT TO:<y@example.org>\nRCPT TO:<z@example.org>\nDATA\n",
-      ),
+      crlf(".\nMAIL FROM:<s@example.org>\nRCPT TO:<y@example.org>\nRCPT TO:<z@example.org>\n"),
       "RSET\r\n",
     ]);
   });

@@ -7,10 +7,13 @@
 //   - when DATA was accepted but no recipient was, a lone "." ends it (the server has
 //     nobody to deliver to), then RSET;
 //   - when DATA was refused, RSET leaves the session ready for the next transaction.
-// One case has no clean exit: "abort" mode, some recipients refused, and DATA accepted.
-// Ending the data with "." would deliver an empty message to the accepted recipients,
-// so the connection is closed instead (RFC 5321 §4.1.1.4: a server discards a message
-// whose data never ended).
+// A 354 cannot be taken back without delivering: a "." would send an empty message to
+// the accepted recipients. So in "abort" mode (any refusal fails the transaction before
+// DATA, the contract) with several recipients, DATA waits for the RCPT replies: one
+// write for MAIL and every RCPT, then DATA. With one recipient, or in "continue" mode,
+// DATA joins the batch. Should a server still say 354 when we must abort with some
+// recipients accepted (MAIL refused yet RCPT accepted), the connection is closed
+// instead (RFC 5321 §4.1.1.4: a server discards a message whose data never ended).
 //
 // The final dot is written with the dot writer's {flush:false}: it waits in the write
 // batch, the lock is released, and a back-to-back send() puts its MAIL/RCPT/DATA in the
@@ -123,8 +126,14 @@ export async function runTransaction(
   let mailReply: Reply;
   let rcptReplies: Reply[];
   let dataReply: Reply | undefined;
+  // DATA joins the batch only when a 354 can never force us to deliver what the caller
+  // wanted aborted: in "continue" mode, or with one recipient (refused means nobody is
+  // accepted, and a lone dot then delivers nothing). In "abort" mode with several
+  // recipients DATA waits for the RCPT replies: once a server said 354, the data can
+  // only be ended by delivering it (RFC 2920 §3.1) or by dropping the connection.
+  const dataInBatch = !chunking && (mode === "continue" || recipients.length === 1);
   if (pipelining) {
-    const lines = chunking ? [mailLine, ...rcptLines] : [mailLine, ...rcptLines, "DATA"];
+    const lines = dataInBatch ? [mailLine, ...rcptLines, "DATA"] : [mailLine, ...rcptLines];
     const replies = await client.guard("command", t.command, async () => {
       // Every cmd() in this synchronous loop joins one batch: one write (textproto Conn).
       const pending = lines.map((line) => client.text.cmd(line, 0));
@@ -136,7 +145,7 @@ export async function runTransaction(
     });
     mailReply = replies[0]!;
     rcptReplies = replies.slice(1, 1 + rcptLines.length);
-    dataReply = chunking ? undefined : replies[replies.length - 1];
+    dataReply = dataInBatch ? replies[replies.length - 1] : undefined;
   } else {
     mailReply = await client.cmd("command", 0, mailLine);
     if (mailReply.code !== 250) {
