@@ -1,4 +1,5 @@
 import type { AddressInfo, Socket } from "node:net";
+import type { TlsOptions } from "node:tls";
 import { SMTPServer, type SMTPServerOptions } from "smtp-server";
 
 export interface Received {
@@ -21,6 +22,8 @@ export interface TestServer {
   auths: AuthAttempt[];
   /** TCP connections accepted so far. */
   connections: number;
+  /** Destroys every open client connection (the server stays up). */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
@@ -32,9 +35,12 @@ export const TOKEN = "ya29.token";
  * smtp-server in-process on 127.0.0.1:0 that records every message it accepts.
  * Users: demo / "s3cret pass" for PLAIN, LOGIN, CRAM-MD5; demo + TOKEN for XOAUTH2.
  */
-export async function startServer(
-  options: SMTPServerOptions & { refuse?: (address: string) => string | undefined } = {},
-): Promise<TestServer> {
+export type ServerOptions = SMTPServerOptions &
+  // smtp-server's own typings lose the node:tls options (a default import of
+  // node:tls without esModuleInterop), so they are added back here.
+  Pick<TlsOptions, "key" | "cert"> & { refuse?: (address: string) => string | undefined };
+
+export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
   const received: Received[] = [];
   const auths: AuthAttempt[] = [];
   const sockets = new Set<Socket>();
@@ -44,7 +50,7 @@ export async function startServer(
     logger: false,
     disableReverseLookup: true,
     authOptional: true,
-    ...rest,
+    ...(rest as SMTPServerOptions),
     onAuth(auth, _session, callback) {
       auths.push({ method: auth.method, username: auth.username });
       const ok =
@@ -82,6 +88,9 @@ export async function startServer(
       });
     },
   });
+  // A client that vanishes mid-reply (the chaos proxy) makes smtp-server emit
+  // EPIPE/ECONNRESET on the server object; that is expected here.
+  server.on("error", () => {});
   server.server.on("connection", (socket: Socket) => {
     state.connections++;
     sockets.add(socket);
@@ -96,6 +105,9 @@ export async function startServer(
     auths,
     get connections() {
       return state.connections;
+    },
+    dropConnections: () => {
+      for (const s of sockets) s.destroy();
     },
     close: () =>
       new Promise<void>((resolve) => {
