@@ -1,17 +1,17 @@
 // CHUNKING / BDAT (RFC 3030) and BINARYMIME. The npm smtp-server has no BDAT (see
-// helpers/bdat-server.ts), so these run against a small scripted server that reads exactly
+// helpers/scripted-server.ts), so these run against a small scripted server that reads exactly
 // the announced octets and records the raw bytes.
 
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { type Client, dial, ExtensionNotSupportedError } from "../src/index.js";
-import { type BdatServerOptions, startBdatServer } from "./helpers/bdat-server.js";
 import { useCleanup } from "./helpers/cleanup.js";
+import { type ScriptedServerOptions, startScriptedServer } from "./helpers/scripted-server.js";
 
 const defer = useCleanup();
 
-async function setup(options: BdatServerOptions = {}) {
-  const server = await startBdatServer(options);
+async function setup(options: ScriptedServerOptions = {}) {
+  const server = await startScriptedServer(options);
   defer(() => server.close());
   const client: Client = await dial(server.address, { localName: "client.test" });
   defer(() => client.close());

@@ -2,16 +2,25 @@
 //
 // Why it exists: the npm `smtp-server` (3.21.6) has no BDAT command (its source in
 // node_modules/smtp-server/dist/esm/smtp-connection.js has no handler_BDAT and says
-// "BINARYMIME is not supported as it requires BDAT command"), so CHUNKING is tested here.
+// "BINARYMIME is not supported as it requires BDAT command"), so CHUNKING is tested here;
+// so are the extensions smtp-server does not know (MT-PRIORITY, DELIVERBY) and the
+// pipelining order, which needs a server that can hold a reply back.
 //
-//   startBdatServer(options?): Promise<BdatServer>
-//     options.extensions  extra EHLO keywords (default PIPELINING CHUNKING BINARYMIME
+//   startScriptedServer(options?): Promise<ScriptedServer>
+//     options.extensions  the EHLO keywords (default PIPELINING CHUNKING BINARYMIME
 //                         8BITMIME ENHANCEDSTATUSCODES SMTPUTF8)
 //     options.refuse      addresses whose RCPT gets "550 5.1.1 no such user"
-//   BdatServer
+//     options.hold        { after, until }: the reply to the first `after` command ("." is
+//                         the end of a DATA body) and every reply behind it are held back
+//                         until an `until` command arrives. A client that waits for the
+//                         held reply before writing `until` is not pipelining: it stalls.
+//   ScriptedServer
 //     address   "127.0.0.1:<port>"
 //     raw()     every byte the clients sent, in order (to check the framing exactly)
 //     commands  each command line (BDAT chunk bytes excluded)
+//     repliesBefore  for each command, how many replies (greeting excluded) the server had
+//               written on that connection when the command arrived: a client that waits
+//               for every reply has repliesBefore[i] === i for its i-th command
 //     chunks    each BDAT as { size, last }
 //     messages  { from, to, body } for every message ended by BDAT ... LAST
 //     close()   stops listening and destroys every open connection
@@ -22,24 +31,26 @@
 
 import { createServer, type Socket } from "node:net";
 
-export interface BdatMessage {
+export interface ScriptedMessage {
   from: string;
   to: string[];
   body: Buffer;
 }
 
-export interface BdatServer {
+export interface ScriptedServer {
   readonly address: string;
   readonly commands: string[];
+  readonly repliesBefore: number[];
   readonly chunks: { size: number; last: boolean }[];
-  readonly messages: BdatMessage[];
+  readonly messages: ScriptedMessage[];
   raw(): Buffer;
   close(): Promise<void>;
 }
 
-export interface BdatServerOptions {
+export interface ScriptedServerOptions {
   extensions?: string[];
   refuse?: string[];
+  hold?: { after: string; until: string };
 }
 
 const DEFAULT_EXTENSIONS = [
@@ -51,13 +62,16 @@ const DEFAULT_EXTENSIONS = [
   "SMTPUTF8",
 ];
 
-export async function startBdatServer(options: BdatServerOptions = {}): Promise<BdatServer> {
+export async function startScriptedServer(
+  options: ScriptedServerOptions = {},
+): Promise<ScriptedServer> {
   const extensions = options.extensions ?? DEFAULT_EXTENSIONS;
   const refuse = new Set(options.refuse ?? []);
   const raw: Buffer[] = [];
   const commands: string[] = [];
+  const repliesBefore: number[] = [];
   const chunks: { size: number; last: boolean }[] = [];
-  const messages: BdatMessage[] = [];
+  const messages: ScriptedMessage[] = [];
   const sockets = new Set<Socket>();
 
   const server = createServer((socket) => {
@@ -71,8 +85,26 @@ export async function startBdatServer(options: BdatServerOptions = {}): Promise<
     let bdatLeft = 0;
     let bdatLast = false;
     let inData = false;
+    let hold = options.hold;
+    let held: string[] | undefined;
+    let written = 0;
     const reply = (text: string) => {
-      if (!socket.destroyed) socket.write(`${text}\r\n`);
+      if (held !== undefined) held.push(text);
+      else if (!socket.destroyed) {
+        written++;
+        socket.write(`${text}\r\n`);
+      }
+    };
+    // Called before a command (or the end of data, ".") is handled.
+    const before = (verb: string) => {
+      if (held !== undefined && verb === hold?.until) {
+        const replies = held;
+        held = undefined;
+        hold = undefined;
+        for (const text of replies) reply(text);
+      } else if (held === undefined && verb === hold?.after) {
+        held = [];
+      }
     };
     const reset = () => {
       from = undefined;
@@ -82,7 +114,9 @@ export async function startBdatServer(options: BdatServerOptions = {}): Promise<
 
     const command = (line: string) => {
       commands.push(line);
+      repliesBefore.push(written);
       const verb = line.split(" ", 1)[0]!.toUpperCase();
+      before(verb);
       const bdat = /^BDAT (\d+)( LAST)?$/i.exec(line);
       if (bdat !== null) {
         bdatLeft = Number(bdat[1]);
@@ -156,6 +190,7 @@ export async function startBdatServer(options: BdatServerOptions = {}): Promise<
 
     const dataLine = (line: Buffer) => {
       if (line.equals(Buffer.from(".\r\n"))) {
+        before(".");
         inData = false;
         messages.push({ from: from ?? "", to, body: Buffer.concat(body) });
         reset();
@@ -194,6 +229,7 @@ export async function startBdatServer(options: BdatServerOptions = {}): Promise<
   return {
     address: `127.0.0.1:${port}`,
     commands,
+    repliesBefore,
     chunks,
     messages,
     raw: () => Buffer.concat(raw),
