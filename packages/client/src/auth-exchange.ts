@@ -134,6 +134,13 @@ async function quietly(fn: () => Promise<unknown>): Promise<void> {
   }
 }
 
+export interface AuthenticateOptions {
+  /** Only these mechanisms may be used (case-insensitive), e.g. ["SCRAM-SHA-256"]. */
+  mechanisms?: string[];
+  /** The server port, for OAUTHBEARER's "port=" (RFC 7628 §3.1). */
+  port?: number;
+}
+
 /**
  * authenticate(): the mechanisms @smtp/auth chooses for these credentials and this
  * server, tried in order. A server refusal with 504/534/535 moves to the next one; a
@@ -144,6 +151,7 @@ export async function authenticateWith(
   client: Client,
   credentials: Credentials,
   channelBinding: ChannelBinding | undefined,
+  options: AuthenticateOptions = {},
 ): Promise<string> {
   const server = client.serverInfo();
   if (client.extensionMap === undefined || !client.extensionMap.has("AUTH")) {
@@ -152,6 +160,8 @@ export async function authenticateWith(
   const candidates = chooseMechanisms(credentials, server.auth, {
     host: client.host,
     ...(channelBinding === undefined ? {} : { channelBinding }),
+    ...(options.port === undefined ? {} : { port: options.port }),
+    ...(options.mechanisms === undefined ? {} : { allowedMechanisms: options.mechanisms }),
   });
   let last: unknown;
   for (const a of candidates) {

@@ -361,6 +361,33 @@ describe("AUTH (Go's TestAuthFailed and the loop)", () => {
     expect(t.written).toBe(crlf("EHLO localhost\nAUTH CRAM-MD5\nAUTH PLAIN AHVzZXIAcGFzcw==\n"));
   });
 
+  it("authenticate() can be limited to some mechanisms", async () => {
+    const { t, c } = await session(
+      "220 hi\n250-mx\n250 AUTH PLAIN CRAM-MD5\n235 2.7.0 ok\n",
+      "localhost",
+    );
+    expect(
+      await c.authenticate({ username: "user", password: "pass" }, { mechanisms: ["plain"] }),
+    ).toBe("PLAIN");
+    expect(t.written).toBe(crlf("EHLO localhost\nAUTH PLAIN AHVzZXIAcGFzcw==\n"));
+  });
+
+  it("authenticate() gives up after the last mechanism is refused, with QUIT", async () => {
+    const { t, c } = await session(
+      "220 hi\n250-mx\n250 AUTH PLAIN CRAM-MD5\n535 no\n535 5.7.8 still no\n221 bye\n",
+      "localhost",
+    );
+    await expect(c.authenticate({ username: "user", password: "pass" })).rejects.toMatchObject({
+      replyCode: 535,
+      enhancedCode: "5.7.8",
+      phase: "auth",
+    });
+    expect(t.written).toBe(
+      crlf("EHLO localhost\nAUTH CRAM-MD5\nAUTH PLAIN AHVzZXIAcGFzcw==\nQUIT\n"),
+    );
+    expect(c.closed).toBe(true);
+  });
+
   it("authenticate() without AUTH advertised fails before writing AUTH", async () => {
     const { t, c } = await session("220 hi\n250 mx\n");
     await expect(c.authenticate({ username: "u", password: "p" })).rejects.toMatchObject({

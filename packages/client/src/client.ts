@@ -444,10 +444,14 @@ export class Client implements AsyncDisposable {
    * tries them in order, moving on when one is refused with 504, 534 or 535.
    * Resolves with the mechanism that succeeded.
    */
-  authenticate(credentials: Credentials): Promise<string> {
+  authenticate(credentials: Credentials, options: { mechanisms?: string[] } = {}): Promise<string> {
     return this.exclusive(async () => {
       await this.ensureHello();
-      return authenticateWith(this, credentials, channelBindingOf(this.text.transport));
+      const port = (this.text.transport as { remotePort?: unknown }).remotePort;
+      return authenticateWith(this, credentials, channelBindingOf(this.text.transport), {
+        ...options,
+        ...(typeof port === "number" ? { port } : {}),
+      });
     });
   }
 
