@@ -4,9 +4,10 @@
 
 import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
-import { type Client, dial, newClient, type SmtpError, TlsError } from "../src/index.js";
+import { type Client, dial, newClient, SmtpError, TlsError } from "../src/index.js";
 import { type TestCertificates, testCertificates } from "./helpers/certs.js";
 import { useCleanup } from "./helpers/cleanup.js";
+import { startScriptedServer } from "./helpers/scripted-server.js";
 import { startServer, type TestServerOptions } from "./helpers/server.js";
 
 /** Node's verification error code behind a TlsError: proves it failed for the right reason. */
@@ -165,5 +166,45 @@ describe("implicit TLS (port 465 style)", () => {
     );
     expect(error).toBeInstanceOf(TlsError);
     expect(causeCode(error)).toBe("UNABLE_TO_VERIFY_LEAF_SIGNATURE");
+  });
+});
+
+describe("STARTTLS response injection (RFC 3207 §6)", () => {
+  it("upgrades on the scripted server when nothing is injected (the control case)", async () => {
+    const { ca, localhost } = await loadCerts();
+    const s = await startScriptedServer({
+      extensions: ["PIPELINING", "STARTTLS"],
+      starttls: localhost,
+    });
+    defer(() => s.close());
+    const c = await client(s.address);
+    await c.startTls({ ca });
+    expect(c.tlsConnectionState()?.authorized).toBe(true);
+    await c.send({ from: "a@example.org", to: ["b@example.org"] }, "over TLS\r\n");
+    expect(s.commands).toEqual([
+      "EHLO client.test",
+      "STARTTLS",
+      "EHLO client.test",
+      "MAIL FROM:<a@example.org>",
+      "RCPT TO:<b@example.org>",
+      "DATA",
+    ]);
+    expect(s.messages[0]!.body.toString()).toBe("over TLS\r\n");
+  });
+
+  it("fails with ERR_STARTTLS_INJECTION when bytes follow the 220 before the handshake", async () => {
+    const { ca, localhost } = await loadCerts();
+    const s = await startScriptedServer({
+      extensions: ["PIPELINING", "STARTTLS"],
+      starttls: { ...localhost, inject: "250-injected\r\n250 AUTH PLAIN\r\n" },
+    });
+    defer(() => s.close());
+    const c = await client(s.address);
+    const error = await c.startTls({ ca }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TlsError);
+    expect((error as TlsError).code).toBe("ERR_STARTTLS_INJECTION");
+    // Nothing more goes out on this connection.
+    await expect(c.noop()).rejects.toThrow(SmtpError);
+    expect(s.commands).toEqual(["EHLO client.test", "STARTTLS"]);
   });
 });

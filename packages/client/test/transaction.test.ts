@@ -310,6 +310,18 @@ describe("SIZE (RFC 1870)", () => {
     );
   });
 
+  it("declares the size as transmitted, bare LFs counted as CRLF (RFC 1870 message size)", async () => {
+    // RFC 1870: "the number of octets, including CR-LF pairs, but not the SMTP DATA
+    // command's terminating dot or doubled quoting dots, to be transmitted".
+    const { server, client } = await setup({ size: 100_000 });
+    await client.send({ from: "a@example.org", to: ["b@example.org"] }, "a\nb\n.c\n");
+    const stored = server.messages[0]!.body; // "a\r\nb\r\n.c\r\n": 10 octets
+    expect(stored.toString()).toBe("a\r\nb\r\n.c\r\n");
+    expect(server.commands[1]).toBe(
+      `MAIL FROM:<a@example.org> BODY=8BITMIME SMTPUTF8 SIZE=${stored.length}`,
+    );
+  });
+
   it("refuses a message over the advertised limit locally: no MAIL is sent", async () => {
     const { server, client } = await setup({ size: 1000 });
     await expect(client.mail("a@example.org", { size: 1001 })).rejects.toThrow(

@@ -14,6 +14,10 @@
 //                         the end of a DATA body) and every reply behind it are held back
 //                         until an `until` command arrives. A client that waits for the
 //                         held reply before writing `until` is not pipelining: it stalls.
+//     options.starttls    { key, cert, inject? }: STARTTLS is answered "220 ready" and the
+//                         connection is upgraded with this certificate; `inject` is
+//                         written right after the 220, in the same write, before the
+//                         handshake (a response-injection attack, RFC 3207 §6)
 //   ScriptedServer
 //     address   "127.0.0.1:<port>"
 //     raw()     every byte the clients sent, in order (to check the framing exactly)
@@ -30,6 +34,8 @@
 // pipelined batch gets its replies in order (RFC 2920 §3.1).
 
 import { createServer, type Socket } from "node:net";
+import { TLSSocket } from "node:tls";
+import type { KeyPair } from "./certs.js";
 
 export interface ScriptedMessage {
   from: string;
@@ -51,6 +57,7 @@ export interface ScriptedServerOptions {
   extensions?: string[];
   refuse?: string[];
   hold?: { after: string; until: string };
+  starttls?: KeyPair & { inject?: string };
 }
 
 const DEFAULT_EXTENSIONS = [
@@ -74,7 +81,8 @@ export async function startScriptedServer(
   const messages: ScriptedMessage[] = [];
   const sockets = new Set<Socket>();
 
-  const server = createServer((socket) => {
+  const server = createServer((plain) => {
+    let socket: Socket = plain;
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => {});
@@ -161,6 +169,28 @@ export async function startScriptedServer(
           reset();
           reply("250 2.0.0 ok");
           return;
+        case "STARTTLS": {
+          const options_ = options.starttls;
+          if (options_ === undefined) {
+            reply("502 5.5.1 no STARTTLS here");
+            return;
+          }
+          written++;
+          socket.write(`220 2.0.0 ready to start TLS\r\n${options_.inject ?? ""}`);
+          socket.removeListener("data", onData);
+          buffer = Buffer.alloc(0);
+          const secure = new TLSSocket(socket, {
+            isServer: true,
+            key: options_.key,
+            cert: options_.cert,
+          });
+          secure.on("error", () => {});
+          secure.on("data", onData);
+          sockets.add(secure);
+          secure.on("close", () => sockets.delete(secure));
+          socket = secure;
+          return;
+        }
         case "NOOP":
           reply("250 2.0.0 ok");
           return;
@@ -200,7 +230,7 @@ export async function startScriptedServer(
       body.push(line[0] === 0x2e ? line.subarray(1) : line);
     };
 
-    socket.on("data", (data: Buffer) => {
+    const onData = (data: Buffer) => {
       raw.push(data);
       buffer = Buffer.concat([buffer, data]);
       for (;;) {
@@ -220,7 +250,8 @@ export async function startScriptedServer(
         if (inData) dataLine(line);
         else command(line.subarray(0, end).toString("utf8"));
       }
-    });
+    };
+    socket.on("data", onData);
     socket.write("220 bdat.test ESMTP CHUNKING test server\r\n");
   });
 
