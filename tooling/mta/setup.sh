@@ -249,6 +249,8 @@ smtpd_sasl_path = $run/dovecot/auth-postfix
 smtpd_sasl_security_options = noanonymous
 smtpd_sasl_tls_security_options = noanonymous
 smtpd_tls_auth_only = yes
+# The Received header then names the SASL user: a stored message proves its AUTH.
+smtpd_sasl_authenticated_header = yes
 
 # TLS with the throwaway certificate.
 smtpd_tls_cert_file = $run/tls/cert.pem
