@@ -108,8 +108,8 @@ describe("createSender", () => {
       pool: { maxConnections: 4, maxQueued: 100, rateLimit: { messages: 5, perMs: 1_000 } },
     });
     const results = Array.from({ length: 23 }, (_, i) => pool.send(msg(i)));
-    // The burst: 5 transactions, then all 4 connections wait for a token.
-    await until(() => s.received.length === 5 && pool.stats().waitingForToken === 4);
+    // The burst: 5 transactions, then every lane (4 connections × 2) waits for a token.
+    await until(() => s.received.length === 5 && pool.stats().waitingForToken === 8);
     expect(pool.stats().tokensTaken).toBe(5);
     for (const expected of [10, 15, 20]) {
       clock.advance(1_000);
@@ -213,8 +213,8 @@ describe("createSender", () => {
     const pool = sender({ addr: s.addr, pool: { maxConnections: 1, maxQueued: 2 } });
     const results: Promise<SendResult>[] = [];
     for (let i = 0; i < 8; i++) results.push(pool.send(msg(i)));
-    // One on the connection, two queued, the rest blocked.
-    expect(pool.stats()).toMatchObject({ connections: 1, queued: 2, blocked: 5 });
+    // Two lanes on the one connection (pipelineDepth 2), two queued, the rest blocked.
+    expect(pool.stats()).toMatchObject({ connections: 1, lanes: 2, queued: 2, blocked: 4 });
     let ready = false;
     void pool.ready().then(() => {
       ready = true;
