@@ -27,6 +27,6 @@ export function printTable(header, rows) {
   const widths = header.map((_, column) => Math.max(...all.map((row) => row[column].length)));
   const line = (row) => `| ${row.map((cell, column) => cell.padEnd(widths[column])).join(" | ")} |`;
   console.log(line(all[0]));
-  console.log(`|${widths.map((width) => "-".repeat(width + 2)).join("|")}|`);
+  console.log(`| ${widths.map((width) => "-".repeat(width)).join(" | ")} |`);
   for (const row of all.slice(1)) console.log(line(row));
 }
