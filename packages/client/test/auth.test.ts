@@ -95,8 +95,20 @@ describe("each mechanism against smtp-server", () => {
     expect(error).toBeInstanceOf(SmtpReplyError);
     expect((error as SmtpReplyError).replyCode).toBe(535);
     expect((error as SmtpReplyError).phase).toBe("auth");
-    expect((error as Error).message).not.toContain("wrong");
-    expect(JSON.stringify(error)).not.toContain("wrong");
+    // The reply error names the command, with the AUTH payload redacted.
+    const payloads = [
+      "wrong",
+      Buffer.from(`\0${USER}\0wrong`).toString("base64"),
+      Buffer.from("wrong").toString("base64"),
+      Buffer.from(`user=${USER}\x01auth=Bearer wrong-token\x01\x01`).toString("base64"),
+    ];
+    const command = String((error as SmtpReplyError).command);
+    expect(command).toMatch(/^(AUTH [A-Z0-9-]+( <redacted>)?|<redacted>)$/);
+    for (const secret of payloads) {
+      expect((error as Error).message).not.toContain(secret);
+      expect(command).not.toContain(secret);
+      expect(JSON.stringify(error)).not.toContain(secret);
+    }
     expect(server.messages).toEqual([]);
     expect(server.commands.some((c) => c.startsWith("MAIL"))).toBe(false);
   });

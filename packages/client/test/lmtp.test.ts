@@ -99,4 +99,30 @@ describe("LMTP", () => {
     expect(again.lmtp?.map((r) => r.reply.code)).toEqual([250]);
     expect(server.messages.map((m) => m.body.toString())).toEqual(["x\r\n", "y\r\n"]);
   });
+
+  it("reads one reply per recipient after data().close() and stays in step", async () => {
+    const { server, client } = await setup();
+    await client.mail("a@example.org");
+    await client.rcpt("b@example.org");
+    await client.rcpt("c@example.org");
+    const writer = await client.data();
+    await writer.write("by hand\r\n");
+    const reply = await writer.close();
+    expect(reply.code).toBe(250);
+    // Had a per-recipient reply been left unread, NOOP would get it instead of its own.
+    await client.noop();
+    await client.mail("a@example.org");
+    await client.rcpt("d@example.org");
+    const second = await client.data();
+    await second.write("again\r\n");
+    expect((await second.close()).code).toBe(250);
+    await client.quit();
+    expect(server.messages.map((m) => [m.rcptTo.map((r) => r.address), m.body.toString()])).toEqual(
+      [
+        [["b@example.org", "c@example.org"], "by hand\r\n"],
+        [["d@example.org"], "again\r\n"],
+      ],
+    );
+    expect(server.commands.at(-1)).toBe("QUIT");
+  });
 });

@@ -120,6 +120,38 @@ describe("the body arrives byte-exact (RFC 5321 §4.5.2 dot-stuffing, line endin
     );
   });
 
+  it("streams a 256 KiB body full of dot lines, bare CRs and LFs intact", async () => {
+    // Deterministic pseudo-random lines; the expected bytes are the same text with every
+    // bare LF turned into CRLF (the only change the wire may make).
+    let seed = 42;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 1);
+    const pieces = [".", "..", "x", "\r", "\n", "\r\n", ".\r\n", "\r\n.\r\n", "abc def", "\u00e9"];
+    const parts: string[] = [];
+    for (let length = 0; length < 256 * 1024; ) {
+      const piece = pieces[next() % pieces.length]!;
+      parts.push(piece);
+      length += piece.length;
+    }
+    const text = `${parts.join("")}\r\n`;
+    const expected = text.replace(/(?<!\r)\n/g, "\r\n");
+    const bytes = Buffer.from(text);
+    const chunks: Buffer[] = [];
+    for (let at = 0; at < bytes.length; ) {
+      const size = 1 + (next() % 5_000);
+      chunks.push(bytes.subarray(at, at + size));
+      at += size;
+    }
+    const { server, client } = await setup();
+    const result = await client.send(
+      { from: "a@example.org", to: ["b@example.org"] },
+      Readable.from(chunks),
+    );
+    expect(result.reply.code).toBe(250);
+    const stored = server.messages[0]!.body;
+    expect(stored.length).toBe(Buffer.byteLength(expected));
+    expect(stored.equals(Buffer.from(expected))).toBe(true);
+  });
+
   it("takes a Uint8Array, a web ReadableStream and an async iterable", async () => {
     const { server, client } = await setup();
     const envelope = { from: "a@example.org", to: ["b@example.org"] };
