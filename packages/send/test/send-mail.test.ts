@@ -10,6 +10,7 @@ import {
   TlsRequiredError,
 } from "../src/index.js";
 import { makeCertificate, type TestCertificate } from "./support/certs.js";
+import { scriptedServer } from "./support/scripted-server.js";
 import { PASSWORD, startServer, type TestServer, TOKEN, USER } from "./support/server.js";
 
 const HOST = "127.0.0.1";
@@ -286,6 +287,53 @@ describe("sendMail", () => {
     await expect(attempt).rejects.toBeInstanceOf(TlsRequiredError);
     expect(s.auths).toEqual([]);
     expect(lines.filter((l) => !/^(EHLO|QUIT)/.test(l))).toEqual([]);
+  });
+
+  it("a refused STARTTLS is an error even in opportunistic mode; nothing more is sent", async () => {
+    const srv = await scriptedServer({
+      onCommand: (line) => {
+        if (line.startsWith("EHLO")) return "250-scripted\r\n250 STARTTLS";
+        if (line === "STARTTLS") return "454 4.7.0 TLS not available";
+        return undefined;
+      },
+    });
+    try {
+      const attempt = sendMail(srv.addr, null, "a@example.org", ["b@example.org"], "x\r\n");
+      await expect(attempt).rejects.toMatchObject({ code: "ERR_SMTP_REPLY", replyCode: 454 });
+      expect(srv.lines.filter((l) => /^(MAIL|RCPT|DATA|AUTH)/.test(l))).toEqual([]);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it("passes timeouts and the AbortSignal to the session", async () => {
+    // A server that accepts the connection and never greets.
+    const silent = createServer(() => {});
+    const sockets = new Set<Socket>();
+    silent.on("connection", (socket) => {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, HOST, resolve));
+    const addr = `${HOST}:${(silent.address() as { port: number }).port}`;
+    try {
+      await expect(
+        sendMail(addr, null, "a@example.org", ["b@example.org"], "x", {
+          tls: "none",
+          timeouts: { greeting: 50 },
+        }),
+      ).rejects.toMatchObject({ code: "ERR_TIMEOUT", phase: "greeting" });
+      const controller = new AbortController();
+      const attempt = sendMail(addr, null, "a@example.org", ["b@example.org"], "x", {
+        tls: "none",
+        signal: controller.signal,
+      });
+      controller.abort(new Error("user cancelled"));
+      await expect(attempt).rejects.toMatchObject({ code: "ERR_ABORTED" });
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 
   it("a bad address: nothing is dialed", async () => {
