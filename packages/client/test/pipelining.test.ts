@@ -4,9 +4,10 @@
 // own command timeout (no wall-clock assertion here).
 
 import { describe, expect, it } from "vitest";
-import { type Client, dial } from "../src/index.js";
+import { type Client, dial, SmtpReplyError } from "../src/index.js";
 import { useCleanup } from "./helpers/cleanup.js";
 import { type ScriptedServerOptions, startScriptedServer } from "./helpers/scripted-server.js";
+import { replyError, startServer } from "./helpers/server.js";
 
 const defer = useCleanup();
 
@@ -125,5 +126,40 @@ describe("PIPELINING", () => {
     // Lock-step: each command arrived only after the reply to the one before.
     expect(server.repliesBefore).toEqual([0, 1, 2, 3]);
     expect(server.messages).toHaveLength(1);
+  });
+});
+
+describe("back-to-back transactions on smtp-server", () => {
+  it("keeps replies matched when the first message is refused after its dot", async () => {
+    const server = await startServer({
+      hideENHANCEDSTATUSCODES: false,
+      dataReply: (m) =>
+        m.body.toString().startsWith("spam") ? replyError(554, "no spam") : undefined,
+    });
+    defer(() => server.close());
+    const client = await dial(server.address, { localName: "client.test" });
+    defer(() => client.close());
+    const envelope = { from: "a@example.org", to: ["b@example.org"] };
+    const [first, second, third] = await Promise.allSettled([
+      client.send(envelope, "spam spam\r\n"),
+      client.send(envelope, "ham\r\n"),
+      client.send(envelope, "spam again\r\n"),
+    ]);
+    expect(first.status).toBe("rejected");
+    const refusal = (first as PromiseRejectedResult).reason as SmtpReplyError;
+    expect(refusal).toBeInstanceOf(SmtpReplyError);
+    expect(refusal.replyCode).toBe(554);
+    expect(refusal.message).toContain("no spam");
+    expect(second.status).toBe("fulfilled");
+    expect((second as PromiseFulfilledResult<{ reply: { code: number } }>).value.reply.code).toBe(
+      250,
+    );
+    expect(third.status).toBe("rejected");
+    await client.noop();
+    expect(server.messages.map((m) => m.body.toString())).toEqual([
+      "spam spam\r\n",
+      "ham\r\n",
+      "spam again\r\n",
+    ]);
   });
 });

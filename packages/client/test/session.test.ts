@@ -138,3 +138,24 @@ describe("MT-PRIORITY (RFC 6710) and DELIVERBY (RFC 2852) on the wire", () => {
     expect(server.commands).toEqual(["EHLO client.test"]);
   });
 });
+
+describe("dial addresses", () => {
+  it('connects to an IPv6 literal given as "[::1]:port"', async () => {
+    const server = await startServer({ listenHost: "::1" });
+    defer(() => server.close());
+    expect(server.address).toMatch(/^\[::1\]:\d+$/);
+    const client = await dial(server.address, { localName: "client.test" });
+    defer(() => client.close());
+    await client.send({ from: "a@example.org", to: ["b@example.org"] }, "over IPv6\r\n");
+    expect(server.messages[0]!.body.toString()).toBe("over IPv6\r\n");
+  });
+
+  it("connects by host name", async () => {
+    const server = await startServer();
+    defer(() => server.close());
+    const client = await dial(`localhost:${server.port}`, { localName: "client.test" });
+    defer(() => client.close());
+    await client.noop();
+    expect(server.commands).toEqual(["EHLO client.test", "NOOP"]);
+  });
+});

@@ -147,6 +147,24 @@ describe("implicit TLS (port 465 style)", () => {
     expect(s.messages[0]!.body.toString()).toBe("implicit\r\n");
   });
 
+  it('verifies a DNS name: dial("localhost:port") checks the certificate for localhost', async () => {
+    const { ca, localhost } = await loadCerts();
+    const s = await server({ secure: true, tls: localhost });
+    const c = await client(`localhost:${s.port}`, { tls: "implicit", tlsOptions: { ca } });
+    expect(c.tlsConnectionState()?.authorized).toBe(true);
+    await c.noop();
+  });
+
+  it("fails by name too: a certificate for wrong.example is refused for localhost", async () => {
+    const { ca, wrongHost } = await loadCerts();
+    const s = await server({ secure: true, tls: wrongHost });
+    const error = await dial(`localhost:${s.port}`, { tls: "implicit", tlsOptions: { ca } }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TlsError);
+    expect(causeCode(error)).toBe("ERR_TLS_CERT_ALTNAME_INVALID");
+  });
+
   it("fails dial with TlsError for a wrong-host certificate", async () => {
     const { ca, wrongHost } = await loadCerts();
     const s = await server({ secure: true, tls: wrongHost });

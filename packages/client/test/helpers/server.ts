@@ -7,9 +7,10 @@
 //                 smtp-server's built-in (publicly known) certificate.
 //       dataReply?(message): the onData answer: a string (250 text), an Error with
 //                 `responseCode`, or for LMTP one per recipient.
+//       listenHost?  the loopback address to listen on, "127.0.0.1" (default) or "::1".
 //     The defaults make a plain relay: authOptional, AUTH disabled unless onAuth is given.
 //   TestServer
-//     address   "127.0.0.1:<port>" for dial()
+//     address   "127.0.0.1:<port>" (or "[::1]:<port>") for dial()
 //     messages  every message received: the envelope as smtp-server parsed it (MAIL FROM
 //               and RCPT TO with their decoded parameters, DSN fields) and the exact
 //               body bytes after dot-unstuffing
@@ -44,6 +45,7 @@ export type DataReply = string | Error | (string | Error)[];
 export interface TestServerOptions extends SMTPServerOptions {
   tls?: KeyPair;
   dataReply?: (message: ReceivedMessage) => DataReply | undefined;
+  listenHost?: string;
 }
 
 export interface TestServer {
@@ -95,7 +97,7 @@ function record(session: SMTPServerSession, body: Buffer): ReceivedMessage {
 }
 
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const { tls, dataReply, ...rest } = options;
+  const { tls, dataReply, listenHost = "127.0.0.1", ...rest } = options;
   const messages: ReceivedMessage[] = [];
   const lines: string[] = [];
   const commands: string[] = [];
@@ -134,7 +136,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
 
   await new Promise<void>((resolve, reject) => {
     server.server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.listen(0, listenHost, () => {
       server.server.off("error", reject);
       resolve();
     });
@@ -143,7 +145,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
 
   let closed: Promise<void> | undefined;
   return {
-    address: `127.0.0.1:${port}`,
+    address: listenHost.includes(":") ? `[${listenHost}]:${port}` : `${listenHost}:${port}`,
     port,
     messages,
     lines,
