@@ -193,6 +193,23 @@ describe("smtp probe", () => {
     expect(stdout.text).toMatch(/^subject\s+CN=localhost/m);
   });
 
+  it("implicit TLS: the certificate first, then the capabilities inside TLS", async () => {
+    const s = await server({ secure: true, authMethods: ["PLAIN"] });
+    const { cli, stdout } = io();
+    const code = await main(["probe", s.addr, "--tls", "implicit", "--ca", caFile], cli);
+    expect(code).toBe(0);
+    expect(stdout.text).toMatch(/^TLS\s+TLSv1\.[23] .*certificate verified/m);
+    expect(stdout.text).toMatch(/^EHLO \(TLS\)\s+/m);
+    expect(stdout.text).toMatch(/^AUTH\s+PLAIN$/m);
+  });
+
+  it("--insecure connects to an untrusted certificate and says it is not verified", async () => {
+    const s = await server();
+    const { cli, stdout } = io();
+    expect(await main(["probe", s.addr, "--insecure"], cli)).toBe(0);
+    expect(stdout.text).toMatch(/^TLS\s+.*certificate NOT verified/m);
+  });
+
   it("a server without STARTTLS is reported as plain text", async () => {
     const s = await server({ hideSTARTTLS: true });
     const { cli, stdout } = io();
