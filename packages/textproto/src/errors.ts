@@ -44,6 +44,20 @@ export class LineTooLongError extends TextprotoError {
   }
 }
 
+/**
+ * A multi-line reply with more lines than the reader's `maxReplyLines`: a peer
+ * that streams "250-" lines forever must not grow memory without bound. The
+ * rest of that reply is still unread, so the connection is out of step: close it.
+ */
+export class ReplyTooLongError extends TextprotoError {
+  override readonly code = "ERR_REPLY_TOO_LONG";
+  readonly limit: number;
+  constructor(limit: number) {
+    super(`reply longer than ${limit} lines`);
+    this.limit = limit;
+  }
+}
+
 /** A caller tried to write a line containing CR or LF (command injection guard). */
 export class InvalidLineError extends TextprotoError {
   override readonly code = "ERR_INVALID_LINE";

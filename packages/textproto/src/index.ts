@@ -11,6 +11,7 @@ export {
   LineTooLongError,
   ProtocolError,
   ReplyError,
+  ReplyTooLongError,
   TextprotoError,
 } from "./errors.js";
 export { canonicalMimeHeaderKey } from "./mime-header.js";

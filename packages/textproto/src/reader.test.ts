@@ -7,6 +7,7 @@ import {
   LineTooLongError,
   ProtocolError,
   ReplyError,
+  ReplyTooLongError,
   TextprotoError,
 } from "./errors.js";
 import { Reader } from "./reader.js";
@@ -190,6 +191,22 @@ describe("readResponse", () => {
     for (let i = 0; i < 100; i++) input.write(`250-line ${i}\r\n`);
     input.end();
     expect(await rejection(pending)).toBeInstanceOf(ConnectionClosedError);
+  });
+
+  it("a reply that streams continuation lines forever stops at maxReplyLines", async () => {
+    const { reader, input } = streamReader({ maxReplyLines: 50 });
+    const pending = reader.readResponse(250);
+    for (let i = 0; i < 49; i++) input.write(`250-line ${i}\r\n`);
+    input.write("250-line 49\r\n250-line 50\r\n");
+    const error = await rejection(pending);
+    expect(error).toBeInstanceOf(ReplyTooLongError);
+    expect(error).toMatchObject({ code: "ERR_REPLY_TOO_LONG", limit: 50 });
+    input.destroy();
+  });
+
+  it("a reply of exactly maxReplyLines lines is accepted", async () => {
+    const r = readerOf(`${"250-x\r\n".repeat(3)}250 end\r\n`, { maxReplyLines: 4 });
+    expect(await r.readResponse(250)).toEqual({ code: 250, message: "x\nx\nx\nend" });
   });
 
   it("replies queued before the data arrives are all parsed from one chunk", async () => {

@@ -15,7 +15,13 @@
 
 import type { Readable } from "node:stream";
 import { DotDecoder } from "./dot.js";
-import { ConnectionClosedError, LineTooLongError, ProtocolError, ReplyError } from "./errors.js";
+import {
+  ConnectionClosedError,
+  LineTooLongError,
+  ProtocolError,
+  ReplyError,
+  ReplyTooLongError,
+} from "./errors.js";
 import { canonicalKey, isHeaderValueChar } from "./mime-header.js";
 import { ReadBuffer } from "./read-buffer.js";
 
@@ -31,6 +37,11 @@ export interface ReaderOptions {
   /** Longest line accepted, in bytes, CRLF excluded. Default 8192. */
   maxLineLength?: number;
   /**
+   * Most lines accepted in one multi-line reply. Default 1000 (an EHLO reply
+   * has a few dozen). Not in Go, where a reply may grow without bound.
+   */
+  maxReplyLines?: number;
+  /**
    * Called with every line read (reply lines, header lines; not dot-encoded body
    * bytes), for protocol logs. Not in Go.
    */
@@ -38,6 +49,7 @@ export interface ReaderOptions {
 }
 
 const DEFAULT_MAX_LINE = 8192;
+const DEFAULT_MAX_REPLY_LINES = 1000;
 /** Pause the source above this many unread bytes; resume below half of it. */
 const HIGH_WATER = 1024 * 1024;
 
@@ -104,9 +116,11 @@ export class Reader {
   #paused = false;
   /** The dot block a dotReader() is reading; other reads first drain it (Go's closeDot). */
   #dot: DotBlock | null = null;
+  readonly #maxReplyLines: number;
 
   constructor(source: ByteSource, options: ReaderOptions = {}) {
     this.#maxLine = options.maxLineLength ?? DEFAULT_MAX_LINE;
+    this.#maxReplyLines = options.maxReplyLines ?? DEFAULT_MAX_REPLY_LINES;
     this.#trace = options.trace;
     this.#attach(source);
   }
@@ -188,6 +202,7 @@ export class Reader {
           if (!first.continued) break;
           continue;
         }
+        if (lines.length >= this.#maxReplyLines) throw new ReplyTooLongError(this.#maxReplyLines);
         const next = this.#parseCodeLine(lf);
         if (next.error !== null || next.code !== code) {
           // Not a line of this reply: keep it as free text (Go trims trailing CR/LF).
