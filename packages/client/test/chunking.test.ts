@@ -4,7 +4,7 @@
 
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { type Client, dial, ExtensionNotSupportedError } from "../src/index.js";
+import { type Client, dial, ExtensionNotSupportedError, SmtpReplyError } from "../src/index.js";
 import { useCleanup } from "./helpers/cleanup.js";
 import { type ScriptedServerOptions, startScriptedServer } from "./helpers/scripted-server.js";
 
@@ -88,6 +88,45 @@ describe("CHUNKING", () => {
       [["r2@example.org"], "message 2\r\n"],
     ]);
   });
+
+  it.each([
+    ["with PIPELINING", ["PIPELINING", "CHUNKING"]],
+    ["without PIPELINING", ["CHUNKING"]],
+  ])("splits a large body into several BDAT chunks, %s", async (_name, extensions) => {
+    const { server, client } = await setup({ extensions });
+    const body = Buffer.alloc(300 * 1024);
+    for (let i = 0; i < body.length; i++) body[i] = (i * 7) & 0xff;
+    await client.send({ from: "a@example.org", to: ["b@example.org"], chunking: true }, body);
+    expect(server.chunks.length).toBeGreaterThan(1);
+    expect(server.chunks.slice(0, -1).every((c) => !c.last)).toBe(true);
+    expect(server.chunks.at(-1)!.last).toBe(true);
+    expect(server.messages[0]!.body.equals(body)).toBe(true);
+  });
+
+  it.each([
+    ["with PIPELINING", ["PIPELINING", "CHUNKING", "ENHANCEDSTATUSCODES"]],
+    ["without PIPELINING", ["CHUNKING", "ENHANCEDSTATUSCODES"]],
+  ])(
+    "a refused chunk fails the message, %s, and the session goes on",
+    async (_name, extensions) => {
+      const { server, client } = await setup({ extensions, refuseChunk: 1 });
+      const body = Buffer.alloc(300 * 1024, 0x61);
+      const error = await client
+        .send({ from: "a@example.org", to: ["b@example.org"], chunking: true }, body)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SmtpReplyError);
+      expect((error as SmtpReplyError).replyCode).toBe(552);
+      expect((error as SmtpReplyError).enhancedCode).toBe("5.3.4");
+      expect((error as SmtpReplyError).command).toMatch(/^BDAT \d+( LAST)?$/);
+      expect(server.messages).toEqual([]);
+      const result = await client.send(
+        { from: "a@example.org", to: ["b@example.org"], chunking: true },
+        "next\r\n",
+      );
+      expect(result.reply.code).toBe(250);
+      expect(server.messages.map((m) => m.body.toString())).toEqual(["next\r\n"]);
+    },
+  );
 
   it("sends no BDAT when every recipient is refused", async () => {
     const { server, client } = await setup({ refuse: ["nobody@example.org"] });

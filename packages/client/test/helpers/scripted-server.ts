@@ -10,6 +10,9 @@
 //     options.extensions  the EHLO keywords (default PIPELINING CHUNKING BINARYMIME
 //                         8BITMIME ENHANCEDSTATUSCODES SMTPUTF8)
 //     options.refuse      addresses whose RCPT gets "550 5.1.1 no such user"
+//     options.refuseChunk the index (0-based, per connection) of a BDAT to answer with
+//                         "552 5.3.4 chunk refused"; its octets are still read, and the
+//                         message is dropped (RFC 3030 §2)
 //     options.hold        { after, until }: the reply to the first `after` command ("." is
 //                         the end of a DATA body) and every reply behind it are held back
 //                         until an `until` command arrives. A client that waits for the
@@ -57,6 +60,7 @@ export interface ScriptedServerOptions {
   extensions?: string[];
   refuse?: string[];
   hold?: { after: string; until: string };
+  refuseChunk?: number;
   starttls?: KeyPair & { inject?: string };
 }
 
@@ -92,6 +96,8 @@ export async function startScriptedServer(
     let body: Buffer[] = [];
     let bdatLeft = 0;
     let bdatLast = false;
+    let chunkIndex = -1;
+    let chunkRefused = false;
     let inData = false;
     let hold = options.hold;
     let held: string[] | undefined;
@@ -118,6 +124,7 @@ export async function startScriptedServer(
       from = undefined;
       to = [];
       body = [];
+      chunkRefused = false;
     };
 
     const command = (line: string) => {
@@ -129,6 +136,7 @@ export async function startScriptedServer(
       if (bdat !== null) {
         bdatLeft = Number(bdat[1]);
         bdatLast = bdat[2] !== undefined;
+        chunkIndex++;
         chunks.push({ size: bdatLeft, last: bdatLast });
         if (bdatLeft === 0) endChunk();
         return;
@@ -204,6 +212,14 @@ export async function startScriptedServer(
     };
 
     const endChunk = () => {
+      if (chunkIndex === options.refuseChunk || chunkRefused) {
+        // RFC 3030 §2: once a chunk failed, the rest of the message fails with it.
+        chunkRefused = !bdatLast;
+        body = [];
+        if (bdatLast) reset();
+        reply("552 5.3.4 chunk refused");
+        return;
+      }
       if (from === undefined || to.length === 0) {
         reply("503 5.5.1 need MAIL and RCPT first");
         body = [];
