@@ -42,6 +42,32 @@ describe("hello", () => {
   });
 });
 
+describe("Go's command rules against smtp-server", () => {
+  it("rcpt does not trigger EHLO (Go's Rcpt): the server sees RCPT first and refuses it", async () => {
+    const { server, client } = await setup();
+    const error = await client.rcpt("b@example.org").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SmtpReplyError);
+    expect((error as SmtpReplyError).replyCode).toBe(503);
+    expect(server.commands).toEqual(["RCPT TO:<b@example.org>"]);
+  });
+
+  it("a nested MAIL is refused by the server, reset() clears the transaction", async () => {
+    const { server, client } = await setup();
+    await client.mail("a@example.org");
+    await expect(client.mail("a@example.org")).rejects.toThrow(SmtpReplyError);
+    await client.reset();
+    await client.mail("c@example.org");
+    await client.rcpt("d@example.org");
+    const writer = await client.data();
+    await writer.write("after RSET\r\n");
+    await writer.close();
+    expect(server.commands).toContain("RSET");
+    expect(server.messages.map((m) => [m.mailFrom.address, m.body.toString()])).toEqual([
+      ["c@example.org", "after RSET\r\n"],
+    ]);
+  });
+});
+
 describe("verify", () => {
   it("accepts only 250: smtp-server's 252 is an error (Go's Verify)", async () => {
     const { server, client } = await setup();
