@@ -165,6 +165,25 @@ describe("implicit TLS (port 465 style)", () => {
     expect(causeCode(error)).toBe("ERR_TLS_CERT_ALTNAME_INVALID");
   });
 
+  it("tlsConnectionState() after quit() does not throw", async () => {
+    // Go's TLSConnectionState keeps working after Close; here a closed TLSSocket's
+    // getCipher() is null, which must not turn into a TypeError.
+    const { ca, localhost } = await loadCerts();
+    const s = await server({ secure: true, tls: localhost });
+    const c = await client(s.address, { tls: "implicit", tlsOptions: { ca } });
+    await c.noop();
+    await c.quit();
+    const state = (() => {
+      try {
+        return { value: c.tlsConnectionState() };
+      } catch (error) {
+        return { error };
+      }
+    })();
+    expect(state).not.toHaveProperty("error");
+    if (state.value !== undefined) expect(state.value.authorized).toBe(true);
+  });
+
   it("fails dial with TlsError for a wrong-host certificate", async () => {
     const { ca, wrongHost } = await loadCerts();
     const s = await server({ secure: true, tls: wrongHost });
