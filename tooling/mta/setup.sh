@@ -302,6 +302,8 @@ EOF
   # not open yet), so `check` runs under script(1) to catch them in a file.
   script -qec "/usr/sbin/postfix -c '$pf' check" /dev/null >"$run/postfix-check.log" 2>&1 </dev/null ||
     { cat "$run/postfix-check.log" >&2; die "postfix check failed"; }
+  # `check` above did what `start` would repeat (create-missing, check-fatal/-warn).
+  touch "$run/postfix/queue/quick-start"
   /usr/sbin/postfix -c "$pf" start >"$run/postfix-start.log" 2>&1 </dev/null ||
     { cat "$run/postfix-start.log" "$run/postfix.log" >&2; die "postfix did not start"; }
 
@@ -349,15 +351,21 @@ EOF
 cmd_stop() {
   [ -d "$run" ] || return 0
   local status=0
+  # The three stop in parallel (each takes a second or two to wind down).
+  local jobs=()
   if [ -f "$run/postfix/etc/main.cf" ] && [ -f "$run/postfix/queue/pid/master.pid" ]; then
-    /usr/sbin/postfix -c "$run/postfix/etc" stop >/dev/null 2>&1 || status=1
+    /usr/sbin/postfix -c "$run/postfix/etc" stop >/dev/null 2>&1 &
+    jobs+=($!)
   fi
   if [ -f "$run/dovecot/run/master.pid" ]; then
-    /usr/sbin/dovecot -c "$run/dovecot/dovecot.conf" stop >/dev/null 2>&1 || status=1
+    /usr/sbin/dovecot -c "$run/dovecot/dovecot.conf" stop >/dev/null 2>&1 &
+    jobs+=($!)
   fi
   if [ -f "$run/lmtp/pid" ]; then
     kill "$(cat "$run/lmtp/pid")" 2>/dev/null || true
   fi
+  local job
+  for job in "${jobs[@]}"; do wait "$job" || status=1; done
   # Wait until the processes are gone before removing the files they hold.
   local i pid pids
   for i in $(seq 1 100); do
