@@ -1,0 +1,39 @@
+// S2 one-shot (issues 5 and 6): 500 × (connect, EHLO, MAIL, RCPT, DATA, QUIT), one after
+// the other. Ours: sendMail(); nodemailer: createTransport({ pool: false }).sendMail with
+// a raw message (no MIME building); Go: smtp.SendMail.
+import { printMessageTable, quick, runPeers, target } from "../lib/scenario.mjs";
+
+export const name = "s2-one-shot";
+export const description =
+  "500 × sendMail (new connection each): sendMail vs nodemailer pool:false vs Go smtp.SendMail";
+
+export async function run() {
+  const amount = quick ? 200 : 500;
+  const warmup = 50;
+  const { summary, skipped } = await runPeers({
+    mode: "oneshot",
+    amount,
+    warmup,
+    messagesPerRun: amount + warmup,
+    peers: [
+      { key: "ours", label: "ours sendMail", impl: "ours" },
+      { key: "nodemailer", label: "nodemailer pool:false", impl: "nodemailer" },
+      { key: "go", label: "Go smtp.SendMail", impl: "go" },
+    ],
+  });
+  printMessageTable(summary, { amount });
+  const { ours, nodemailer, go } = summary;
+  return {
+    summary,
+    skipped,
+    targets: [
+      target(
+        "S2",
+        "msg/s ≥ 1.3× nodemailer pool:false (issue 5)",
+        nodemailer.seconds / ours.seconds,
+        1.3,
+      ),
+      target("S2", "msg/s ≥ Go smtp.SendMail", go && go.seconds / ours.seconds, 1),
+    ],
+  };
+}
