@@ -200,6 +200,25 @@ describe("mailParameters: local errors", () => {
     );
   });
 
+  it("limits ENVID to 100 characters as xtext, whatever the value's own length", () => {
+    // 33 spaces are 99 characters as xtext; 34 are 102.
+    expect(mailParameters({ envId: `${" ".repeat(33)}x` }, ehlo("DSN"), plain)).toBe(
+      ` ENVID=${"+20".repeat(33)}x`,
+    );
+    expect(() => mailParameters({ envId: " ".repeat(34) }, ehlo("DSN"), plain)).toThrow(
+      "longer than 100 characters as xtext",
+    );
+  });
+
+  it("checks the type of smtpUtf8 even when the address needs SMTPUTF8", () => {
+    expect(() =>
+      mailParameters({ smtpUtf8: "yes" as unknown as boolean }, ALL, {
+        ...tls,
+        addressNeedsUtf8: true,
+      }),
+    ).toThrow(InvalidArgumentError);
+  });
+
   it("accepts an ENVID of exactly 100 printable characters", () => {
     expect(mailParameters({ envId: "x".repeat(100) }, ehlo("DSN"), plain)).toBe(
       ` ENVID=${"x".repeat(100)}`,
@@ -277,8 +296,9 @@ describe("no control character reaches the wire through any option value", () =>
   });
 
   it("spaces, + and = in ENVID and ORCPT are xtext-encoded, never sent raw", () => {
+    // At most 33 characters: even all-encoded (3 each) the ENVID stays within 100.
     fc.assert(
-      fc.property(fc.string({ unit: "grapheme-ascii", minLength: 1, maxLength: 100 }), (value) => {
+      fc.property(fc.string({ unit: "grapheme-ascii", minLength: 1, maxLength: 33 }), (value) => {
         fc.pre(!/[\x00-\x1f\x7f]/.test(value));
         const mail = mailParameters({ envId: value }, ehlo("DSN"), plain);
         expect(mail).toMatch(/^ ENVID=(?:[!-*,-<>-~]|\+[0-9A-F]{2})+$/);

@@ -25,8 +25,8 @@
 //   size              a non-negative safe integer; over the advertised SIZE limit ->
 //                     MessageTooLargeError; sent only when SIZE is advertised (it is
 //                     advisory, RFC 1870 §4, so without SIZE it is left out, not an error)
-//   ret, envId        need DSN (RFC 3461); envId printable ASCII, at most 100 characters
-//                     (§4.4), sent as xtext
+//   ret, envId        need DSN (RFC 3461); envId printable ASCII, sent as xtext of at
+//                     most 100 characters (§4.4)
 //   requireTls        needs a TLS connection (else TlsError) and REQUIRETLS (RFC 8689 §4.1)
 //   mtPriority        an integer -9..9, needs MT-PRIORITY (RFC 6710 §3)
 //   deliverBy         needs DELIVERBY (RFC 2852 §4); seconds an integer of at most 9
@@ -96,18 +96,24 @@ function checkInteger(value: unknown, what: string, min: number, max: number): n
   return value;
 }
 
-/** RFC 3461 §4.4: ENVID is printable US-ASCII, at most 100 characters. */
-function checkEnvId(envId: unknown): string {
+/**
+ * RFC 3461 §4.4: ENVID is printable US-ASCII, at most 100 characters. The limit is
+ * applied to the xtext as sent (never shorter than the value), so it holds whichever
+ * form a server measures. Returns the xtext.
+ */
+function envIdXtext(envId: unknown): string {
   if (typeof envId !== "string" || envId === "") {
     throw new InvalidArgumentError("envId must be a non-empty string");
   }
   checkLine(envId, "envId");
-  if (!/^[\x20-\x7e]{1,100}$/.test(envId)) {
-    throw new InvalidArgumentError(
-      "envId must be at most 100 printable US-ASCII characters (RFC 3461 §4.4)",
-    );
+  if (!/^[\x20-\x7e]+$/.test(envId)) {
+    throw new InvalidArgumentError("envId must be printable US-ASCII (RFC 3461 §4.4)");
   }
-  return envId;
+  const xtext = encodeXtext(envId);
+  if (xtext.length > 100) {
+    throw new InvalidArgumentError("envId is longer than 100 characters as xtext (RFC 3461 §4.4)");
+  }
+  return xtext;
 }
 
 function bodyParameter(
@@ -147,13 +153,14 @@ export function mailParameters(
   let out = bodyParameter(o.body, extensions, context);
 
   // RFC 6531 §3.4: SMTPUTF8 on MAIL; Go adds it whenever it is advertised.
+  if (o.smtpUtf8 !== undefined && typeof o.smtpUtf8 !== "boolean") {
+    throw new InvalidArgumentError("smtpUtf8 must be a boolean");
+  }
   if (context.addressNeedsUtf8 || o.smtpUtf8 === true) {
     need(extensions, "SMTPUTF8", context.addressNeedsUtf8 ? "a non-ASCII address" : "smtpUtf8");
     out += " SMTPUTF8";
   } else if (o.smtpUtf8 === undefined && extensions.has("SMTPUTF8")) {
     out += " SMTPUTF8";
-  } else if (o.smtpUtf8 !== undefined && o.smtpUtf8 !== false) {
-    throw new InvalidArgumentError("smtpUtf8 must be a boolean");
   }
 
   if (o.size !== undefined) {
@@ -178,9 +185,9 @@ export function mailParameters(
   }
 
   if (o.envId !== undefined) {
-    const envId = checkEnvId(o.envId);
+    const xtext = envIdXtext(o.envId);
     need(extensions, "DSN", "envId");
-    out += ` ENVID=${encodeXtext(envId)}`;
+    out += ` ENVID=${xtext}`;
   }
 
   if (o.requireTls !== undefined && o.requireTls !== false) {
