@@ -116,6 +116,7 @@ async function run() {
     const result = await sendMail(addr, { username: USER, password: PASSWORD }, FROM, TO, message, {
       tls: "required",
       tlsOptions: { ca: tls.cert },
+      awaitQuit: true, // so the transcript below ends with QUIT and 221
       timeouts: { total: 30_000 },
       onLine: (direction, line) =>
         transcript.push(`${direction === "client" ? "C:" : "S:"} ${line}`),

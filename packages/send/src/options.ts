@@ -42,7 +42,11 @@ export interface TransactionOptions {
   chunking?: boolean;
 }
 
-export interface SendMailOptions extends SessionOptions, TransactionOptions {}
+export interface SendMailOptions extends SessionOptions, TransactionOptions {
+  /** Resolve only after the server answered QUIT (Go's behaviour). Default false:
+   *  resolve when the message is accepted; QUIT finishes in the background. */
+  awaitQuit?: boolean;
+}
 
 export function isAuth(auth: SessionAuth): auth is Auth {
   return typeof auth === "object" && auth !== null && typeof (auth as Auth).start === "function";

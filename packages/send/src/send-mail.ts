@@ -1,4 +1,4 @@
-import type { Envelope, MessageBody, TransactionResult } from "@smtp/client";
+import type { Client, Envelope, MessageBody, TransactionResult } from "@smtp/client";
 import { checkAddresses } from "./address.js";
 import type { SendMailOptions, SessionAuth } from "./options.js";
 import { closeQuietly, openSession, quitQuietly } from "./session.js";
@@ -13,8 +13,9 @@ export type SendMailResult = TransactionResult;
  * MAIL, RCPT for each recipient, the body (streamed) and QUIT.
  *
  * Any failure closes the connection and rejects with the typed error from
- * @smtp/client or @smtp/send. Once the server has accepted the message (250
- * after the final dot), a failing QUIT does not turn success into an error.
+ * @smtp/client or @smtp/send. It resolves once the server has accepted the
+ * message (250 after the final dot); QUIT then completes in the background
+ * unless `awaitQuit` is set, and a failing QUIT never turns success into an error.
  */
 export async function sendMail(
   addr: string,
@@ -33,8 +34,24 @@ export async function sendMail(
     await closeQuietly(client);
     throw error;
   }
-  await quitQuietly(client);
+  if (options.awaitQuit) await quitQuietly(client);
+  else quitInBackground(client);
   return result;
+}
+
+/** How long a background QUIT may wait for its 221 before the socket is closed. */
+const BACKGROUND_QUIT_MS = 10_000;
+
+/**
+ * The message is accepted; QUIT's reply can tell us nothing more about it. Send
+ * QUIT now and let the reply arrive after sendMail has resolved (Nodemailer does
+ * the same), so one-shot sending costs one round trip less. A server that never
+ * answers cannot keep the socket (and the process) alive past BACKGROUND_QUIT_MS.
+ */
+function quitInBackground(client: Client): void {
+  const timer = setTimeout(() => void closeQuietly(client), BACKGROUND_QUIT_MS);
+  timer.unref();
+  void quitQuietly(client).finally(() => clearTimeout(timer));
 }
 
 /** The Envelope for @smtp/client from sendMail's arguments and options. */

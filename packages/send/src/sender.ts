@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Client, MessageBody, RecipientResult, Reply } from "@smtp/client";
 import { RecipientsRefusedError, SmtpReplyError } from "@smtp/client";
 import { checkAddresses } from "./address.js";
@@ -167,6 +168,9 @@ class PooledSender implements Sender {
     this.#bucket = pool.rateLimit ? new TokenBucket(pool.rateLimit, this.#clock) : undefined;
     const user = options.signal;
     this.#signal = user ? AbortSignal.any([user, this.#abort.signal]) : this.#abort.signal;
+    // Every session, rate-limit wait and retry wait of the pool listens to this one
+    // signal; Node's default warning at 10 listeners would fire for any pool of 4+.
+    setMaxListeners(this.#maxConnections * this.#depth * 8 + 32, this.#signal);
     user?.addEventListener("abort", () => void this.close({ abort: true }), { once: true });
   }
 

@@ -12,6 +12,7 @@ import {
 import { makeCertificate, type TestCertificate } from "./support/certs.js";
 import { scriptedServer } from "./support/scripted-server.js";
 import { PASSWORD, startServer, type TestServer, TOKEN, USER } from "./support/server.js";
+import { until } from "./support/wait.js";
 
 const HOST = "127.0.0.1";
 const message = (subject: string) =>
@@ -333,6 +334,27 @@ describe("sendMail", () => {
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
+  it("resolves when the message is accepted and QUITs in the background; awaitQuit waits for 221", async () => {
+    const srv = await scriptedServer({});
+    try {
+      const early: string[] = [];
+      await sendMail(srv.addr, null, "a@example.org", ["b@example.org"], "x\r\n", {
+        onLine: (d, l) => early.push(`${d} ${l}`),
+      });
+      expect(early).toContain("server 250 2.0.0 queued");
+      await until(() => early.includes("server 221 bye"));
+      const waited: string[] = [];
+      await sendMail(srv.addr, null, "a@example.org", ["b@example.org"], "x\r\n", {
+        awaitQuit: true,
+        onLine: (d, l) => waited.push(`${d} ${l}`),
+      });
+      expect(waited.slice(-2)).toEqual(["client QUIT", "server 221 bye"]);
+      expect(srv.accepted).toHaveLength(2);
+    } finally {
+      await srv.close();
     }
   });
 

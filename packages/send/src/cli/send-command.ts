@@ -72,6 +72,8 @@ export async function sendCommand(argv: string[], io: CliIo): Promise<number> {
   try {
     const result = await sendMail(addr, auth, v.from, to, body, {
       tls: mode,
+      // The whole session, QUIT included, belongs in the transcript and the exit code's timing.
+      awaitQuit: true,
       ...(tlsOptions ? { tlsOptions } : {}),
       ...(timeouts ? { timeouts } : {}),
       ...(onLine ? { onLine } : {}),
