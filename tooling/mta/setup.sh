@@ -64,21 +64,23 @@ cmd_install() {
   [ -z "$still" ] || die "installed, but still missing: $still"
 }
 
-# A free TCP port on 127.0.0.1, unless the caller fixed one.
-free_port() {
-  "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+# Three distinct free TCP ports on 127.0.0.1 (held together while chosen).
+free_ports() {
+  "$py" -c 'import socket
+socks = [socket.socket() for _ in range(3)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in socks))'
 }
 
-wait_for_port() { # port what logfile
+wait_for_port() { # port what
   local i
-  for i in $(seq 1 300); do
-    if "$py" -c "import socket,sys; s=socket.create_connection(('127.0.0.1',$1),1); s.close()" 2>/dev/null; then
+  for i in $(seq 1 600); do
+    # bash's /dev/tcp: a connect, no extra process per try.
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
       return 0
     fi
     sleep 0.1
   done
-  echo "---- $3" >&2
-  tail -n 40 "$3" >&2 || true
   die "$2 did not listen on 127.0.0.1:$1"
 }
 
@@ -104,9 +106,11 @@ cmd_start() {
   # failed run leaves nothing behind either; the logs are shown first.
   trap 'status=$?; if [ "$status" != 0 ]; then show_logs; cmd_stop || true; fi' EXIT
 
-  local smtp_port="${SMTP_MTA_SMTP_PORT:-$(free_port)}"
-  local smtps_port="${SMTP_MTA_SMTPS_PORT:-$(free_port)}"
-  local lmtp_port="${SMTP_MTA_LMTP_PORT:-$(free_port)}"
+  local p1 p2 p3
+  read -r p1 p2 p3 < <(free_ports)
+  local smtp_port="${SMTP_MTA_SMTP_PORT:-$p1}"
+  local smtps_port="${SMTP_MTA_SMTPS_PORT:-$p2}"
+  local lmtp_port="${SMTP_MTA_LMTP_PORT:-$p3}"
 
   # Postfix daemons (user postfix) must traverse into the run dir.
   mkdir -p "$run"
@@ -117,8 +121,8 @@ cmd_start() {
   # Throwaway certificate for localhost and 127.0.0.1 (the tests trust it as their CA).
   openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
     -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-    -keyout "$run/tls/key.pem" -out "$run/tls/cert.pem" 2>"$run/tls/openssl.log" ||
-    { cat "$run/tls/openssl.log" >&2; die "openssl could not make the test certificate"; }
+    -keyout "$run/tls/key.pem" -out "$run/tls/cert.pem" 2>"$run/openssl.log" ||
+    die "openssl could not make the test certificate"
   chmod 644 "$run/tls/cert.pem"
   chmod 600 "$run/tls/key.pem"
 
@@ -169,7 +173,7 @@ service anvil {
 }
 EOF
   /usr/sbin/dovecot -c "$run/dovecot/dovecot.conf" >>"$run/dovecot-start.log" 2>&1 </dev/null ||
-    { tail -n 40 "$run/dovecot.log" >&2 || true; die "dovecot did not start"; }
+    die "dovecot did not start"
 
   # ---- Postfix: a second instance entirely inside the run dir.
   local pf="$run/postfix/etc"
@@ -301,20 +305,20 @@ EOF
   # postfix(1) prints its fatal errors only to a terminal (else to the log it could
   # not open yet), so `check` runs under script(1) to catch them in a file.
   script -qec "/usr/sbin/postfix -c '$pf' check" /dev/null >"$run/postfix-check.log" 2>&1 </dev/null ||
-    { cat "$run/postfix-check.log" >&2; die "postfix check failed"; }
+    die "postfix check failed"
   # `check` above did what `start` would repeat (create-missing, check-fatal/-warn).
   touch "$run/postfix/queue/quick-start"
   /usr/sbin/postfix -c "$pf" start >"$run/postfix-start.log" 2>&1 </dev/null ||
-    { cat "$run/postfix-start.log" "$run/postfix.log" >&2; die "postfix did not start"; }
+    die "postfix did not start"
 
   # ---- aiosmtpd as an LMTP server, storing each message per recipient.
   "$py" "$here/lmtp_server.py" --port "$lmtp_port" --dir "$run/lmtp/mail" \
     --pid-file "$run/lmtp/pid" >"$run/lmtp.log" 2>&1 </dev/null &
   disown || true
 
-  wait_for_port "$smtp_port" "postfix (smtp+starttls)" "$run/postfix.log"
-  wait_for_port "$smtps_port" "postfix (implicit tls)" "$run/postfix.log"
-  wait_for_port "$lmtp_port" "aiosmtpd (lmtp)" "$run/lmtp.log"
+  wait_for_port "$smtp_port" "postfix (smtp+starttls)"
+  wait_for_port "$smtps_port" "postfix (implicit tls)"
+  wait_for_port "$lmtp_port" "aiosmtpd (lmtp)"
   [ -S "$run/dovecot/auth-postfix" ] || die "dovecot's auth socket is missing (see $run/dovecot.log)"
 
   # JSON by python so paths with odd characters stay valid.
