@@ -333,6 +333,34 @@ describe("a refused recipient", () => {
   });
 });
 
+describe("a refused sender", () => {
+  it.each([
+    ["with PIPELINING (DATA already in the batch)", false],
+    ["without PIPELINING", true],
+  ])("is a reply error naming MAIL, %s, and the session goes on", async (_name, hide) => {
+    const { server, client } = await setup({
+      ...esmtp,
+      hidePIPELINING: hide,
+      onMailFrom(address, _session, callback) {
+        if (address.address.startsWith("blocked")) callback(replyError(550, "5.7.1 not you"));
+        else callback();
+      },
+    });
+    const error = await client
+      .send({ from: "blocked@example.org", to: ["b@example.org"] }, "x\r\n")
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SmtpReplyError);
+    expect((error as SmtpReplyError).replyCode).toBe(550);
+    expect((error as SmtpReplyError).command).toBe(
+      "MAIL FROM:<blocked@example.org> BODY=8BITMIME SMTPUTF8",
+    );
+    expect(server.messages).toEqual([]);
+    const result = await client.send({ from: "a@example.org", to: ["b@example.org"] }, "y\r\n");
+    expect(result.reply.code).toBe(250);
+    expect(server.messages.map((m) => m.body.toString())).toEqual(["y\r\n"]);
+  });
+});
+
 describe("SIZE (RFC 1870)", () => {
   it("declares the size the caller gives", async () => {
     const { server, client } = await setup({ size: 1000 });
