@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createSender, type Sender, type SendResult } from "../src/index.js";
+import { makeCertificate } from "./support/certs.js";
 import { FakeClock } from "./support/fake-clock.js";
 import { scriptedServer } from "./support/scripted-server.js";
-import { startServer, type TestServer } from "./support/server.js";
+import { PASSWORD, startServer, type TestServer, USER } from "./support/server.js";
 import { until } from "./support/wait.js";
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -244,8 +245,9 @@ describe("createSender", () => {
 
   it("close({ abort: true }) stops at once; nothing is reported sent that was not, nothing twice", async () => {
     const s = await server();
-    const pool = sender({ addr: s.addr, pool: { maxConnections: 2, maxQueued: 50 } });
-    const results = Array.from({ length: 40 }, (_, i) => pool.send(msg(i)));
+    const pool = sender({ addr: s.addr, pool: { maxConnections: 2, maxQueued: 500 } });
+    // Far more than can be sent between two polls of until(), so the abort lands mid-run.
+    const results = Array.from({ length: 400 }, (_, i) => pool.send(msg(i)));
     await until(() => s.received.length >= 3);
     await pool.close({ abort: true });
     const all = await Promise.all(results);
@@ -258,6 +260,46 @@ describe("createSender", () => {
     for (const i of sent) expect(received).toContain(i);
     for (const i of received) expect(sent.includes(i) || unknown.includes(i)).toBe(true);
     expect(pool.stats().connections).toBe(0);
+  });
+
+  it("authenticates every pooled connection over required STARTTLS", async () => {
+    const cert = makeCertificate();
+    const s = await startServer({ key: cert.key, cert: cert.cert, authMethods: ["PLAIN"] });
+    cleanup.push(() => s.close());
+    const pool = sender({
+      addr: s.addr,
+      auth: { username: USER, password: PASSWORD },
+      tls: "required",
+      tlsOptions: { ca: cert.cert },
+      pool: { maxConnections: 2 },
+    });
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => pool.send(msg(i))));
+    await pool.close();
+    expect(results.every((r) => r.outcome === "sent")).toBe(true);
+    expect(s.received.every((r) => r.secure && r.user === USER)).toBe(true);
+    expect(s.auths).toHaveLength(pool.stats().connectionsOpened);
+  });
+
+  it("the sender's own signal aborts it like close({ abort: true })", async () => {
+    const s = await server();
+    const controller = new AbortController();
+    const pool = sender({
+      addr: s.addr,
+      signal: controller.signal,
+      pool: { maxConnections: 1, maxQueued: 500 },
+    });
+    const results = Array.from({ length: 300 }, (_, i) => pool.send(msg(i)));
+    await until(() => s.received.length >= 2);
+    controller.abort(new Error("shutting down"));
+    const all = await Promise.all(results);
+    const aborted = all.filter(
+      (r) => (r.error as { code?: string } | undefined)?.code === "ERR_SEND_ABORTED",
+    );
+    expect(aborted.length).toBeGreaterThan(0);
+    expect(aborted.every((r) => r.outcome === "failed" && r.attempts === 0)).toBe(true);
+    await until(() => pool.stats().connections === 0);
+    const late = await pool.send(msg(999));
+    expect(late.outcome).toBe("failed");
   });
 
   it("an invalid address fails that message only, before any connection", async () => {
