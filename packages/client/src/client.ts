@@ -83,6 +83,18 @@ export function toReply(response: Response): Reply {
   };
 }
 
+function snapshotTls(socket: Duplex): TlsConnectionState | undefined {
+  if (!(socket instanceof TLSSocket)) return undefined;
+  const cipher = socket.getCipher() as ReturnType<TLSSocket["getCipher"]> | null;
+  if (cipher === null || socket.destroyed) return undefined;
+  return {
+    protocol: socket.getProtocol(),
+    cipher: cipher.name,
+    authorized: socket.authorized,
+    peerCertificate: socket.getPeerCertificate(),
+  };
+}
+
 /** Reads the 220 greeting on an open socket and returns the session (Go's NewClient). */
 export function newClient(
   socket: Duplex,
@@ -106,6 +118,7 @@ export class Client implements AsyncDisposable {
   /** undefined after HELO: extensions unknown (Go's nil map). */
   private ext: Map<string, string> | undefined;
   private authList: string[] = [];
+  private tlsState: TlsConnectionState | undefined;
   /** RCPTs accepted since the last MAIL: LMTP's data() reads one final reply for each. */
   private acceptedRcpts = 0;
   private readonly deadline: Deadline;
@@ -128,12 +141,17 @@ export class Client implements AsyncDisposable {
     this.lmtp = options.lmtp === true;
     this.localName = options.localName ?? "localhost";
     this.tlsActive = options.tlsActive ?? socket instanceof TLSSocket;
+    this.tlsState = snapshotTls(socket);
     this.transcript = new Transcript(options.onLine);
     this.deadline = new Deadline(resolveTimeouts(options.timeouts), options.signal, startedAt);
     this.text = new Conn(socket, {
       onLine: this.transcript.onLine,
       ...(options.maxLineLength === undefined ? {} : { maxLineLength: options.maxLineLength }),
     });
+    // We batch writes ourselves (one per pipelined group); Nagle's algorithm would only
+    // hold the last segment of a group back until the previous one is ACKed, which with
+    // delayed ACKs costs ~40 ms per message.
+    (socket as { setNoDelay?: (noDelay: boolean) => void }).setNoDelay?.(true);
     const signal = options.signal;
     if (signal !== undefined) {
       // While a call runs, its own deadline names the phase; while idle, the abort
@@ -400,6 +418,7 @@ export class Client implements AsyncDisposable {
         throw err;
       }
       this.tlsActive = true;
+      this.tlsState = snapshotTls(this.text.transport);
       // RFC 3207 §4.2: forget everything learnt before TLS. Go calls ehlo() directly.
       this.ext = undefined;
       this.authList = [];
@@ -407,16 +426,14 @@ export class Client implements AsyncDisposable {
     });
   }
 
-  /** The TLS state, or undefined when the session is not over TLS. */
+  /**
+   * The TLS state, or undefined when the session is not over TLS. Taken when the
+   * handshake completed, so it still answers after quit() or close(), as Go's does
+   * (a closed TLSSocket has no cipher any more).
+   */
   tlsConnectionState(): TlsConnectionState | undefined {
-    const socket = this.text.transport;
-    if (!(socket instanceof TLSSocket)) return undefined;
-    return {
-      protocol: socket.getProtocol(),
-      cipher: socket.getCipher().name,
-      authorized: socket.authorized,
-      peerCertificate: socket.getPeerCertificate(),
-    };
+    if (this.tlsState === undefined) this.tlsState = snapshotTls(this.text.transport);
+    return this.tlsState;
   }
 
   // ---- AUTH -----------------------------------------------------------------------

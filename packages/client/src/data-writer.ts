@@ -79,11 +79,28 @@ export async function* bodyChunks(body: MessageBody): AsyncGenerator<Uint8Array,
   );
 }
 
-/** The size in octets when it is known without reading the body. */
-export function knownSize(body: MessageBody): number | undefined {
-  if (typeof body === "string") return Buffer.byteLength(body, "utf8");
-  if (body instanceof Uint8Array) return body.length;
-  return undefined;
+/**
+ * The message size RFC 1870 §3 asks for, when it is known without reading a stream:
+ * "the number of octets, including CR-LF pairs, but not the SMTP DATA command's
+ * terminating dot or doubled quoting dots, to be transmitted". Through DATA a bare LF
+ * becomes CRLF and an unterminated last line gets its CRLF (RFC 5321 §4.5.2, the dot
+ * encoder); through BDAT (`raw`) the bytes go as they are.
+ */
+export function knownSize(body: MessageBody, raw = false): number | undefined {
+  let bytes: Uint8Array;
+  if (typeof body === "string") bytes = encoder.encode(body);
+  else if (body instanceof Uint8Array) bytes = body;
+  else return undefined;
+  if (raw) return bytes.length;
+  let size = bytes.length;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] === 0x0a && (i === 0 || bytes[i - 1] !== 0x0d)) size++;
+  }
+  const last = bytes[bytes.length - 1];
+  if (last === 0x0d)
+    size += 1; // "\n.\r\n" completes the line
+  else if (last !== 0x0a) size += 2; // "\r\n.\r\n" (also for an empty body)
+  return size;
 }
 
 /** The writer data() returns; it holds the session until close() settles. */

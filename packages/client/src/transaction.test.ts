@@ -47,8 +47,8 @@ describe("send() with PIPELINING", () => {
       crlf(
         "MAIL FROM:<s@example.org>\nRCPT TO:<a@example.org>\nRCPT TO:<b@example.org>\nRCPT TO:<c@example.org>\nDATA\n",
       ),
-      "Subject: hi\r\n\r\nbody\r\n",
-      ".\r\n",
+      // The in-memory body and the final dot leave together.
+      "Subject: hi\r\n\r\nbody\r\n.\r\n",
     ]);
     expect(result.accepted).toEqual(["a@example.org", "c@example.org"]);
     expect(result.rejected).toEqual([
@@ -103,8 +103,7 @@ describe("send() with PIPELINING", () => {
       "EHLO localhost\r\n",
       crlf("MAIL FROM:<s@example.org>\nRCPT TO:<a@example.org>\nRCPT TO:<b@example.org>\n"),
       "DATA\r\n",
-      "x\r\n",
-      ".\r\n",
+      "x\r\n.\r\n",
     ]);
   });
 
@@ -208,11 +207,9 @@ describe("send() with PIPELINING", () => {
     expect(writes()).toEqual([
       "EHLO localhost\r\n",
       crlf("MAIL FROM:<s@example.org>\nRCPT TO:<a@example.org>\nDATA\n"),
-      "one\r\n",
-      crlf(".\nMAIL FROM:<s@example.org>\nRCPT TO:<b@example.org>\nRCPT TO:<c@example.org>\n"),
+      crlf("one\n.\nMAIL FROM:<s@example.org>\nRCPT TO:<b@example.org>\nRCPT TO:<c@example.org>\n"),
       "DATA\r\n",
-      "two\r\n",
-      crlf(".\nMAIL FROM:<s@example.org>\nRCPT TO:<y@example.org>\nRCPT TO:<z@example.org>\n"),
+      crlf("two\n.\nMAIL FROM:<s@example.org>\nRCPT TO:<y@example.org>\nRCPT TO:<z@example.org>\n"),
       "RSET\r\n",
     ]);
   });
@@ -234,8 +231,7 @@ describe("send() without PIPELINING", () => {
       "RCPT TO:<a@example.org>\r\n",
       "RCPT TO:<b@example.org>\r\n",
       "DATA\r\n",
-      "x\r\n",
-      ".\r\n",
+      "x\r\n.\r\n",
     ]);
   });
 
@@ -257,12 +253,19 @@ describe("send() without PIPELINING", () => {
 });
 
 describe("send() options", () => {
-  it("declares SIZE for a body of known size", async () => {
+  it("declares SIZE for a body of known size, as transmitted (RFC 1870 §3)", async () => {
     const { c, writes } = await session(
-      "220 hi\n250-mx\n250 SIZE 1000\n250 ok\n250 ok\n354 go\n250 ok\n",
+      "220 hi\n250-mx\n250 SIZE 1000\n250 ok\n250 ok\n354 go\n250 ok\n250 ok\n250 ok\n354 go\n250 ok\n",
     );
-    await c.send({ from: "s@example.org", to: ["a@example.org"] }, "hello");
-    expect(writes()[1]).toBe("MAIL FROM:<s@example.org> SIZE=5\r\n");
+    // "a\nb\n.c" goes as "a\r\nb\r\n..c\r\n.\r\n": 10 octets, the quoting dot and
+    // the terminator not counted.
+    await c.send({ from: "s@example.org", to: ["a@example.org"] }, "a\nb\n.c");
+    expect(writes()[1]).toBe("MAIL FROM:<s@example.org> SIZE=10\r\n");
+    await c.send(
+      { from: "s@example.org", to: ["a@example.org"] },
+      new Uint8Array([0x61, 0x0d, 0x0a]),
+    );
+    expect(writes()[5]).toBe("MAIL FROM:<s@example.org> SIZE=3\r\n");
   });
 
   it("fails locally when the body is over the SIZE limit", async () => {

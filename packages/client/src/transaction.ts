@@ -24,6 +24,7 @@
 // dot stuffing. BDAT chunks are pipelined when PIPELINING is advertised.
 //
 // LMTP (RFC 2033 §4.2): after the body, one reply per accepted recipient, in RCPT order.
+import { DotEncoder } from "@smtp/textproto";
 import type { Client, Reply } from "./client.js";
 import { toReply } from "./client.js";
 import { bodyChunks, CHUNK_SIZE, knownSize, type MessageBody } from "./data-writer.js";
@@ -109,7 +110,9 @@ export async function runTransaction(
   const ext = client.extensionMap ?? new Map<string, string>();
   const mailOptions: MailOptions = { ...envelope.mailOptions };
   // RFC 1870 §3: declare the size when it is known, so an oversized message fails early.
-  const size = knownSize(body);
+  const chunking =
+    (envelope.chunking === true || mailOptions.body === "BINARYMIME") && ext.has("CHUNKING");
+  const size = knownSize(body, chunking);
   if (mailOptions.size === undefined && size !== undefined && ext.has("SIZE")) {
     mailOptions.size = size;
   }
@@ -117,8 +120,6 @@ export async function runTransaction(
     addressNeedsSmtpUtf8(envelope.from) || recipients.some((r) => addressNeedsSmtpUtf8(r.address));
   const mailLine = client.mailLine(envelope.from, mailOptions, needsUtf8);
   const rcptLines = recipients.map((r) => client.rcptLine(r.address, r.options));
-  const chunking =
-    (envelope.chunking === true || mailOptions.body === "BINARYMIME") && ext.has("CHUNKING");
   const pipelining = ext.has("PIPELINING");
   const t = client.timeouts;
 
@@ -307,13 +308,31 @@ async function resetQuietly(client: Client): Promise<void> {
   }
 }
 
-/** DATA body through the dot writer; the terminator stays in the batch (no flush). */
+/**
+ * The DATA body through textproto's dot encoder (RFC 5321 §4.5.2). Encoded bytes gather
+ * in the write batch; an in-memory body is flushed each CHUNK_SIZE (waiting for 'drain'
+ * under backpressure), so a small message and its terminator leave in one write, and a
+ * stream's chunk is flushed as it arrives. The
+ * terminator itself is not flushed (the dotWriter({flush:false}) idea): with
+ * PIPELINING, the next transaction's MAIL joins that write.
+ */
 async function sendDotted(client: Client, body: MessageBody, replies: number): Promise<Finals> {
-  const dot = client.text.writer.dotWriter({ flush: false });
-  await pump(client, body, (chunk) =>
-    client.guard("data", client.timeouts.command, () => dot.write(chunk)),
-  );
-  await client.guard("final-reply", client.timeouts.command, () => dot.close());
+  const encoder = new DotEncoder();
+  const writer = client.text.writer;
+  // A stream may pause between chunks: what it gave goes out at once. An in-memory body
+  // is all there: gather it.
+  const inMemory = typeof body === "string" || body instanceof Uint8Array;
+  let unflushed = 0;
+  await pump(client, body, async (chunk) => {
+    const encoded = encoder.encode(chunk);
+    writer.writeBytes(encoded);
+    unflushed += encoded.length;
+    if (!inMemory || unflushed >= CHUNK_SIZE) {
+      unflushed = 0;
+      await client.guard("data", client.timeouts.command, () => writer.flush());
+    }
+  });
+  writer.writeBytes(encoder.end());
   const reads: Promise<Reply>[] = [];
   for (let i = 0; i < replies; i++) reads.push(client.text.expect(0).then(toReply));
   return { replies: settle(client, reads, "."), chunkLines: [], command: "." };
@@ -390,7 +409,14 @@ function settle(client: Client, reads: Promise<Reply>[], command: string): Promi
   return all;
 }
 
-/** Pulls the body chunk by chunk; a failing source ends the session (the data is half sent). */
+/** A failure of the caller's body source (not of the connection). */
+class BodySourceError extends SmtpError {}
+
+/**
+ * Pulls the body chunk by chunk. Waiting for the source is under the command deadline,
+ * the total deadline and the signal like any write: a stalled source must not hold the
+ * session forever. A failing source ends the session (the data is half sent).
+ */
 async function pump(
   client: Client,
   body: MessageBody,
@@ -400,21 +426,28 @@ async function pump(
   for (;;) {
     let next: IteratorResult<Uint8Array, void>;
     try {
-      next = await chunks.next();
+      next = await client.guard("data", client.timeouts.command, async () => {
+        try {
+          return await chunks.next();
+        } catch (err) {
+          throw new BodySourceError(
+            `reading the message body failed: ${err instanceof Error ? err.message : String(err)}`,
+            { phase: "data", cause: err },
+          );
+        }
+      });
     } catch (err) {
-      const failure = new SmtpError(
-        `reading the message body failed: ${err instanceof Error ? err.message : String(err)}`,
-        { phase: "data", cause: err },
-      );
       // The server is inside DATA/BDAT with part of a message: only closing cancels it.
-      client.fail(failure);
-      throw failure;
+      if (err instanceof BodySourceError) client.fail(err);
+      // Not awaited: a generator stuck in its own await would never answer.
+      chunks.return(undefined).catch(() => {});
+      throw err;
     }
     if (next.done === true) return;
     try {
       await write(next.value);
     } catch (err) {
-      await chunks.return(undefined).catch(() => {});
+      chunks.return(undefined).catch(() => {});
       throw err;
     }
   }
