@@ -1,6 +1,6 @@
 // The ESMTP extensions Postfix offers, used through our client, each checked by what
 // Postfix wrote into the maildir (and, for DSN, by the report Postfix sent back).
-import { dial } from "@smtp/client";
+import { dial, ExtensionNotSupportedError } from "@smtp/client";
 import { sendMail } from "@smtp/send";
 import { describe, expect, test } from "vitest";
 import {
@@ -233,5 +233,61 @@ describe("ESMTP extensions against Postfix", () => {
       const stored = await waitForPostfixMessage(user, token, signal);
       expect(stored.rest).toEqual(asStoredByPostfix(msg));
     }
+  });
+
+  test("Go's verbs one by one: hello, mail, rcpt, data writer, reset, noop, quit", async ({
+    signal,
+  }) => {
+    const token = newToken();
+    const msg = message({
+      token,
+      from: "sender@example.test",
+      to: "alice@example.test",
+      body: "by verbs\r\n.\r\n",
+    });
+    const log = transcript();
+    await using client = await dial(postfixAddr("smtp"), { onLine: log.onLine });
+    await client.hello("verbs.interop.test");
+    await client.startTls(await trustedCa());
+    await client.noop();
+    await client.mail("sender@example.test");
+    await client.reset();
+    const mailReply = await client.mail("sender@example.test");
+    expect(mailReply).toMatchObject({ code: 250, enhancedCode: "2.1.0" });
+    expect(await client.rcpt("alice@example.test")).toMatchObject({
+      code: 250,
+      enhancedCode: "2.1.5",
+    });
+    const writer = await client.data();
+    // Written in awkward pieces: the dot codec must not care where chunks split.
+    for (let i = 0; i < msg.length; i += 7) await writer.write(msg.slice(i, i + 7));
+    const final = await writer.close();
+    expect(final.code).toBe(250);
+    expect(final.enhancedCode).toBe("2.0.0");
+    await client.quit();
+    expect(client.closed).toBe(true);
+
+    expect(log.lines.filter((l) => l.startsWith("C: EHLO"))).toEqual([
+      "C: EHLO verbs.interop.test",
+      "C: EHLO verbs.interop.test",
+    ]);
+    const stored = await waitForPostfixMessage("alice", token, signal);
+    expect(stored.rest).toEqual(asStoredByPostfix(msg));
+    expect(stored.trace.find((h) => h.startsWith("Received:"))).toMatch(
+      /^Received: from verbs\.interop\.test /,
+    );
+  });
+
+  test("BINARYMIME and REQUIRETLS, which Postfix does not offer: local errors before MAIL", async () => {
+    const log = transcript();
+    await using client = await tlsClient(log.onLine);
+    for (const mailOptions of [{ body: "BINARYMIME" as const }, { requireTls: true }]) {
+      const err = await client
+        .send({ from: "sender@example.test", to: ["alice@example.test"], mailOptions }, "x\r\n")
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ExtensionNotSupportedError);
+    }
+    expect(log.lines.some((l) => l.startsWith("C: MAIL"))).toBe(false);
+    await client.quit();
   });
 });
