@@ -126,7 +126,7 @@ describe("refusals from Postfix", () => {
 
   test("SIZE: a body of known size over the limit fails locally, before MAIL", async () => {
     const log = transcript();
-    const big = "x".repeat(76) + "\r\n";
+    const big = `${"x".repeat(76)}\r\n`;
     const body = message({
       token: newToken(),
       from: "sender@example.test",
