@@ -147,6 +147,10 @@ class PooledSender implements Sender {
   #idle: Lane[] = [];
   #closing = false;
   #aborted = false;
+  /** A session could not be set up for a reason retrying will not fix (credentials
+   *  refused, TLS required but missing, certificate rejected): every message fails
+   *  with it from then on, instead of each one trying the server again. */
+  #broken: { error: Error; kind: "refused" | "failed" } | undefined;
   #closed: Promise<void> | undefined;
   #onLanesDone: (() => void) | undefined;
   #stats = { connectionsOpened: 0, sent: 0, refused: 0, failed: 0, unknown: 0, retries: 0 };
@@ -176,6 +180,7 @@ class PooledSender implements Sender {
 
   async send(message: Message): Promise<SendResult> {
     if (this.#closing) return this.#finish(failure("failed", new SenderClosedError(), 0));
+    if (this.#broken) return this.#finish(failure(this.#broken.kind, this.#broken.error, 0));
     try {
       checkAddresses(message.from, message.to);
     } catch (error) {
@@ -246,6 +251,15 @@ class PooledSender implements Sender {
     for (const lane of this.#idle.splice(0)) this.#wake(lane, undefined);
   }
 
+  /** Fails every waiting message with a session-setup error (see #broken). */
+  #breakWith(error: Error, kind: "refused" | "failed"): void {
+    this.#broken ??= { error, kind };
+    for (const job of [...this.#queue.splice(0), ...this.#blocked.splice(0)]) {
+      job.resolve(this.#finish(failure(kind, error, job.attempts)));
+    }
+    for (const resolve of this.#readyWaiters.splice(0)) resolve();
+  }
+
   #hasRoom(): boolean {
     return this.#queue.length < this.#maxQueued && this.#blocked.length === 0;
   }
@@ -279,6 +293,7 @@ class PooledSender implements Sender {
   }
 
   #take(): Job | undefined {
+    if (this.#broken) return undefined;
     const job = this.#queue.shift();
     if (job) this.#dispatch();
     return job;
@@ -387,6 +402,9 @@ class PooledSender implements Sender {
       } catch (error) {
         if (client) await this.#afterFailure(slot, client, last, error, stage);
         const kind = this.#aborted ? abortedKind(error, stage) : classifyFailure(error, stage);
+        if (stage === "open" && (kind === "refused" || kind === "failed") && !this.#aborted) {
+          this.#breakWith(error as Error, kind);
+        }
         const canRetry =
           kind === "retry" && tries <= this.#maxRetries && job.body.replayable && !this.#aborted;
         if (canRetry) {

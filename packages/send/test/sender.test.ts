@@ -280,6 +280,26 @@ describe("createSender", () => {
     expect(s.auths).toHaveLength(pool.stats().connectionsOpened);
   });
 
+  it("refused credentials stop the sender instead of retrying them for every message", async () => {
+    const cert = makeCertificate();
+    const s = await startServer({ key: cert.key, cert: cert.cert, authMethods: ["PLAIN"] });
+    cleanup.push(() => s.close());
+    const pool = sender({
+      addr: s.addr,
+      auth: { username: USER, password: "wrong" },
+      tls: "required",
+      tlsOptions: { ca: cert.cert },
+      pool: { maxConnections: 2, maxQueued: 100 },
+    });
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => pool.send(msg(i))));
+    expect(results.every((r) => r.outcome === "refused" && r.reply?.code === 535)).toBe(true);
+    // At most one AUTH per connection slot that was opening when the refusal came.
+    expect(s.auths.length).toBeLessThanOrEqual(2);
+    const later = await pool.send(msg(99));
+    expect(later).toMatchObject({ outcome: "refused", attempts: 0 });
+    expect(s.auths.length).toBeLessThanOrEqual(2);
+  });
+
   it("the sender's own signal aborts it like close({ abort: true })", async () => {
     const s = await server();
     const controller = new AbortController();
