@@ -60,6 +60,7 @@ export async function compare(sink, peers, { repetitions, messagesPerRun }) {
       runs: list,
       seconds: median(list.map((run) => run.seconds)),
       cpuSeconds: median(list.map((run) => run.cpuSeconds)),
+      systemSeconds: median(list.map((run) => run.systemSeconds)),
       maxRssBytes: Math.max(...list.map((run) => run.maxRssBytes)),
       load: median(list.map((run) => run.load)),
       turns: median(list.map((run) => run.turns)),

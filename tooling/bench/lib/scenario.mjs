@@ -62,7 +62,16 @@ export function target(scenario, text, value, goal, { atMost = false, unit = "x"
 /** The per-message table of S1, S2, S4, S5. */
 export function printMessageTable(summary, { amount, oursKey = "ours", rtt, messagesPerRun }) {
   const ours = summary[oursKey];
-  const header = ["client", "runs", "median s", "msg/s", "CPU µs/msg", "max RSS MiB", "ours ÷ it"];
+  const header = [
+    "client",
+    "runs",
+    "median s",
+    "msg/s",
+    "CPU µs/msg",
+    "of it sys",
+    "max RSS MiB",
+    "ours ÷ it",
+  ];
   if (rtt !== undefined) header.push("RTT/msg", "turns/msg");
   header.push("load");
   const rows = Object.entries(summary).map(([, peer]) => {
@@ -72,6 +81,7 @@ export function printMessageTable(summary, { amount, oursKey = "ours", rtt, mess
       peer.seconds.toFixed(3),
       Math.round(amount / peer.seconds),
       Math.round((peer.cpuSeconds / amount) * 1e6),
+      `${Math.round((100 * peer.systemSeconds) / peer.cpuSeconds)}%`,
       (peer.maxRssBytes / MiB).toFixed(0),
       `${(peer.seconds / ours.seconds).toFixed(2)}x`,
     ];

@@ -9,7 +9,7 @@ export const description =
 
 export async function run() {
   const amount = quick ? 200 : 500;
-  const warmup = 50;
+  const warmup = 100;
   const { summary, skipped } = await runPeers({
     mode: "oneshot",
     amount,

@@ -9,7 +9,7 @@ export const description = "4,000 × 1 KiB over 8 connections: createSender vs n
 
 export async function run() {
   const amount = quick ? 1000 : 4000;
-  const warmup = 400;
+  const warmup = 1000;
   const { summary, skipped } = await runPeers({
     mode: "pool",
     amount,
