@@ -111,6 +111,7 @@ interface Job {
   body: ReplayableBody;
   attempts: number;
   resolve: (result: SendResult) => void;
+  settled: boolean;
 }
 
 /** One transaction at a time on a connection slot; a slot has up to pipelineDepth lanes. */
@@ -175,7 +176,8 @@ class PooledSender implements Sender {
     // Every session, rate-limit wait and retry wait of the pool listens to this one
     // signal; Node's default warning at 10 listeners would fire for any pool of 4+.
     setMaxListeners(this.#maxConnections * this.#depth * 8 + 32, this.#signal);
-    user?.addEventListener("abort", () => void this.close({ abort: true }), { once: true });
+    if (user?.aborted) void this.close({ abort: true });
+    else user?.addEventListener("abort", () => void this.close({ abort: true }), { once: true });
   }
 
   async send(message: Message): Promise<SendResult> {
@@ -187,7 +189,13 @@ class PooledSender implements Sender {
       return this.#finish(failure("failed", error as Error, 0));
     }
     return new Promise<SendResult>((resolve) => {
-      const job: Job = { message, body: new ReplayableBody(message.body), attempts: 0, resolve };
+      const job: Job = {
+        message,
+        body: new ReplayableBody(message.body),
+        attempts: 0,
+        resolve,
+        settled: false,
+      };
       // Backpressure: beyond maxQueued, the job waits outside the pool and no
       // work (not even reading a stream body) starts for it.
       if (this.#queue.length >= this.#maxQueued || this.#blocked.length > 0)
@@ -243,7 +251,7 @@ class PooledSender implements Sender {
     this.#aborted = true;
     const error = new SendAbortedError();
     for (const job of [...this.#queue.splice(0), ...this.#blocked.splice(0)]) {
-      job.resolve(this.#finish(failure("failed", error, job.attempts)));
+      this.#settle(job, failure("failed", error, job.attempts));
     }
     this.#bucket?.cancel(error);
     // Ends every session in flight: @smtp/client destroys the sockets.
@@ -255,7 +263,7 @@ class PooledSender implements Sender {
   #breakWith(error: Error, kind: "refused" | "failed"): void {
     this.#broken ??= { error, kind };
     for (const job of [...this.#queue.splice(0), ...this.#blocked.splice(0)]) {
-      job.resolve(this.#finish(failure(kind, error, job.attempts)));
+      this.#settle(job, failure(kind, error, job.attempts));
     }
     for (const resolve of this.#readyWaiters.splice(0)) resolve();
   }
@@ -314,7 +322,15 @@ class PooledSender implements Sender {
       slot.busy++;
       // NOOP only when the connection really sat idle, not when a sibling lane
       // is using it right now.
-      await this.#deliver(job, slot, wokeFromIdle && slot.busy === 1);
+      try {
+        await this.#deliver(job, slot, wokeFromIdle && slot.busy === 1);
+      } catch (error) {
+        // #deliver handles every failure itself; this is a safety net so a bug
+        // can never leave a send() pending forever.
+        const live = slot.live;
+        if (live) slot.discard(live);
+        this.#settle(job, failure("failed", error as Error, job.attempts));
+      }
       slot.busy--;
       wokeFromIdle = false;
       job = this.#take();
@@ -385,17 +401,15 @@ class PooledSender implements Sender {
         stage = "transaction";
         job.attempts++;
         const result = await client.send(envelope, job.body.forAttempt());
-        job.resolve(
-          this.#finish({
-            outcome: "sent",
-            accepted: result.accepted,
-            rejected: result.rejected,
-            recipients: result.recipients,
-            reply: result.reply,
-            attempts: job.attempts,
-            error: undefined,
-          }),
-        );
+        this.#settle(job, {
+          outcome: "sent",
+          accepted: result.accepted,
+          rejected: result.rejected,
+          recipients: result.recipients,
+          reply: result.reply,
+          attempts: job.attempts,
+          error: undefined,
+        });
         // The connection's last allowed transaction: QUIT after it.
         if (last) await quitQuietly(client);
         return;
@@ -412,8 +426,9 @@ class PooledSender implements Sender {
           await this.#sleep(this.#retryDelay * tries);
           continue;
         }
-        job.resolve(
-          this.#finish(failure(kind === "retry" ? "failed" : kind, error as Error, job.attempts)),
+        this.#settle(
+          job,
+          failure(kind === "retry" ? "failed" : kind, error as Error, job.attempts),
         );
         return;
       }
@@ -468,6 +483,13 @@ class PooledSender implements Sender {
       }
       signal.addEventListener("abort", onAbort, { once: true });
     });
+  }
+
+  /** Resolves a job's send() exactly once. */
+  #settle(job: Job, result: SendResult): void {
+    if (job.settled) return;
+    job.settled = true;
+    job.resolve(this.#finish(result));
   }
 
   #finish(result: SendResult): SendResult {
