@@ -75,7 +75,8 @@ print(*(s.getsockname()[1] for s in socks))'
 wait_for_port() { # port what
   local i
   for i in $(seq 1 600); do
-    # bash's /dev/tcp: a connect, no extra process per try.
+    # bash's /dev/tcp: a connect, no extra process per try. (On the implicit-TLS port
+    # Postfix logs it as "SSL_accept error ... lost connection": that is this probe.)
     if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
       return 0
     fi
