@@ -28,7 +28,8 @@ export const bulkUsage = `usage: smtp bulk --server host[:port] (--dir FOLDER | 
                  [--tls ...] [--ca ca.pem] [--user NAME] [--continue] [--transcript]
 
 Sends every file of FOLDER (or every path listed in FILE, one per line) through a
-connection pool, with a progress line and a summary.`;
+connection pool, with a progress line and a summary. The port defaults to 587
+(465 with --tls implicit).`;
 
 export async function bulkCommand(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({

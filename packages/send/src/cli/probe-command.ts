@@ -22,7 +22,8 @@ export const probeUsage = `usage: smtp probe host[:port] [--tls starttls|require
                   [--insecure] [--transcript] [--timeout SECONDS] [--local-name NAME]
 
 Shows what a server offers: greeting, EHLO capabilities, the STARTTLS result and
-certificate, AUTH mechanisms and the SIZE limit. Sends no mail and no credentials.`;
+certificate, AUTH mechanisms and the SIZE limit. Sends no mail and no credentials.
+The port defaults to 587 (465 with --tls implicit); an MX usually listens on 25.`;
 
 /** What the probe found, in the order it is printed. */
 interface Finding {

@@ -23,7 +23,8 @@ export const sendUsage = `usage: smtp send --server host[:port] --from ADDR --to
                  [--user NAME  (secret from SMTP_PASSWORD, SMTP_TOKEN or --password-file)]
                  [--continue] [--transcript] [--timeout SECONDS] [--local-name NAME]
 
-Sends one message. --continue delivers to the accepted recipients when some are refused.`;
+Sends one message. --continue delivers to the accepted recipients when some are refused.
+The port defaults to 587 (465 with --tls implicit).`;
 
 export async function sendCommand(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
