@@ -38,10 +38,18 @@ export async function run() {
     targets: [
       target("S5", "≥ 3× Go net/smtp (waits for each reply)", go && go.seconds / ours.seconds, 3),
       target("S5", "≥ 3× nodemailer SMTPConnection", nodemailer.seconds / ours.seconds, 3),
-      target("S5", "round trips per message ≤ 1.1", ours.seconds / amount / rtt, 1.1, {
-        atMost: true,
-        unit: "RTT",
-      }),
+      // Counted at the proxy (turns/msg, warm-up included), not derived from time: on a
+      // loaded machine the proxy's 5 ms timers fire late and stretch every peer alike.
+      target(
+        "S5",
+        "round trips per message ≤ 1.1 (turns at the proxy)",
+        ours.turns / (amount + warmup),
+        1.1,
+        {
+          atMost: true,
+          unit: "RTT",
+        },
+      ),
     ],
   };
 }
