@@ -7,6 +7,11 @@
 #                      loopback; everything lives in $SMTP_MTA_DIR; writes env.json
 #   setup.sh stop      stop all three and remove $SMTP_MTA_DIR
 #
+# With SMTP_MTA_OWNER_PID set (the test runner's pid), `start` also leaves a reaper in
+# its own session that runs `stop` once that process is gone: a runner killed before
+# its teardown (turbo stopping every task when another fails, Ctrl-C, kill -9) still
+# leaves nothing running and no run directory behind.
+#
 # Nothing here touches the machine's own mail setup: Postfix runs as a second
 # instance (`postfix -c <dir>`) whose config, queue, data, log and mailboxes are all in
 # the run directory, Dovecot reads only our dovecot.conf, and every listener is on
@@ -116,6 +121,10 @@ cmd_start() {
   # Postfix daemons (user postfix) must traverse into the run dir.
   mkdir -p "$run"
   chmod 755 "$run"
+  if [ -n "${SMTP_MTA_OWNER_PID:-}" ]; then
+    SMTP_MTA_DIR="$run" setsid bash "$here/setup.sh" reap "$SMTP_MTA_OWNER_PID" \
+      </dev/null >/dev/null 2>&1 &
+  fi
   mkdir -p "$run/tls" "$run/postfix/etc" "$run/postfix/queue" "$run/postfix/data" \
     "$run/mail" "$run/dovecot/run" "$run/dovecot/state" "$run/lmtp/mail"
 
@@ -353,9 +362,21 @@ EOF
   echo "$run/env.json"
 }
 
+cmd_reap() { # owner-pid
+  local owner="$1"
+  echo $$ >"$run/reaper.pid"
+  while kill -0 "$owner" 2>/dev/null && [ -d "$run" ]; do sleep 1; done
+  if [ -d "$run" ]; then
+    echo "setup.sh: the test runner ($owner) is gone; stopping the MTAs in $run" >&2
+    cmd_stop
+  fi
+}
+
 cmd_stop() {
   [ -d "$run" ] || return 0
   local status=0
+  local reaper=""
+  [ -f "$run/reaper.pid" ] && reaper="$(cat "$run/reaper.pid")"
   # The three stop in parallel (each takes a second or two to wind down).
   local jobs=()
   if [ -f "$run/postfix/etc/main.cf" ] && [ -f "$run/postfix/queue/pid/master.pid" ]; then
@@ -386,6 +407,8 @@ cmd_stop() {
     status=1
   fi
   rm -rf "$run"
+  # The reaper has nothing left to guard (unless it is the one stopping).
+  if [ -n "$reaper" ] && [ "$reaper" != "$$" ]; then kill "$reaper" 2>/dev/null || true; fi
   return $status
 }
 
@@ -393,5 +416,6 @@ case "${1:-}" in
 install) cmd_install ;;
 start) cmd_start ;;
 stop) cmd_stop ;;
+reap) cmd_reap "${2:?owner pid}" ;;
 *) die "usage: setup.sh install|start|stop  (run dir: \$SMTP_MTA_DIR)" ;;
 esac

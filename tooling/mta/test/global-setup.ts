@@ -17,7 +17,13 @@ function run(command: "start" | "stop", dir: string): Promise<string> {
       "bash",
       [script, command],
       // A first start on a fresh machine may apt-get the servers: give it time.
-      { env: { ...process.env, SMTP_MTA_DIR: dir }, timeout: 15 * 60_000, maxBuffer: 16 << 20 },
+      {
+        // The owner pid lets setup.sh stop the servers should this process die
+        // before its teardown runs (turbo stops every task when one fails).
+        env: { ...process.env, SMTP_MTA_DIR: dir, SMTP_MTA_OWNER_PID: String(process.pid) },
+        timeout: 15 * 60_000,
+        maxBuffer: 16 << 20,
+      },
       (error, stdout, stderr) => {
         if (error) {
           reject(new Error(`tooling/mta/setup.sh ${command} failed: ${error.message}\n${stderr}`));
