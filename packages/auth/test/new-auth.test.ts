@@ -24,9 +24,8 @@ async function listFiles(dir: string): Promise<string[]> {
   return entries
     .filter((e) => e.isFile())
     .map((e) => relative(dir, join(e.parentPath, e.name)))
-    .filter(
-      (p) => !p.startsWith("node_modules") && !p.startsWith("dist") && p !== "test-results.json",
-    )
+    // What a build or a test run leaves behind (all git-ignored) is not the generator's output.
+    .filter((p) => !/^(node_modules|dist|\.turbo)(\/|$)/.test(p) && p !== "test-results.json")
     .sort();
 }
 
