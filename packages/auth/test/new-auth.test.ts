@@ -21,12 +21,14 @@ const example = join(repo, "tooling/auth-example");
 
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => relative(dir, join(e.parentPath, e.name)))
-    // What a build or a test run leaves behind (all git-ignored) is not the generator's output.
-    .filter((p) => !/^(node_modules|dist|\.turbo)(\/|$)/.test(p) && p !== "test-results.json")
-    .sort();
+  return (
+    entries
+      .filter((e) => e.isFile())
+      .map((e) => relative(dir, join(e.parentPath, e.name)))
+      // What a build or a test run leaves behind (all git-ignored) is not the generator's output.
+      .filter((p) => !/^(node_modules|dist|\.turbo)(\/|$)/.test(p) && p !== "test-results.json")
+      .sort()
+  );
 }
 
 let tmp: string;
