@@ -1,0 +1,3 @@
+import { packageTestConfig } from "@smtp/vitest-config";
+
+export default packageTestConfig();
