@@ -1,49 +1,6 @@
-// Loopback servers and a throwaway certificate for the real-socket tests.
+// Loopback servers for the real-socket tests (certificates: @smtp/test-certs).
 
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-
-export interface TestCert {
-  key: string;
-  cert: string;
-}
-
-/** A self-signed certificate for localhost / 127.0.0.1, made by openssl for this run. */
-export function makeCert(): TestCert {
-  const dir = mkdtempSync(join(tmpdir(), "textproto-cert-"));
-  try {
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-subj",
-        "/CN=localhost",
-        "-addext",
-        "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        "-days",
-        "1",
-        "-keyout",
-        join(dir, "key.pem"),
-        "-out",
-        join(dir, "cert.pem"),
-      ],
-      { stdio: "ignore" },
-    );
-    return {
-      key: readFileSync(join(dir, "key.pem"), "utf8"),
-      cert: readFileSync(join(dir, "cert.pem"), "utf8"),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** Listens on 127.0.0.1, an ephemeral port; `close()` also destroys open sockets. */
 export async function listen(

@@ -5,13 +5,14 @@
 
 import { connect, type Socket } from "node:net";
 import { TLSSocket, connect as tlsConnect } from "node:tls";
+import { makeTestPki, type TestPki } from "@smtp/test-certs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Conn } from "../src/index.js";
-import { listen, makeCert, onLines, type TestCert } from "./helpers.js";
+import { listen, onLines } from "./helpers.js";
 
-let cert: TestCert;
-beforeAll(() => {
-  cert = makeCert();
+let pki: TestPki;
+beforeAll(async () => {
+  pki = await makeTestPki();
 });
 
 /** A line server that upgrades to TLS on "STARTTLS"; `inject` is sent right after its 220. */
@@ -24,7 +25,11 @@ function startTlsServer(inject = "") {
       if (line === "STARTTLS") {
         stop();
         socket.write(`220 go ahead\r\n${inject}`);
-        const secure = new TLSSocket(socket, { isServer: true, key: cert.key, cert: cert.cert });
+        const secure = new TLSSocket(socket, {
+          isServer: true,
+          key: pki.server.key,
+          cert: pki.server.cert,
+        });
         secure.on("error", () => {});
         onLines(secure, (tlsLine) => {
           seen.push(`tls: ${tlsLine}`);
@@ -47,7 +52,7 @@ async function dial(port: number): Promise<Socket> {
 }
 
 async function upgrade(raw: Socket): Promise<TLSSocket> {
-  const secure = tlsConnect({ socket: raw, servername: "localhost", ca: cert.cert });
+  const secure = tlsConnect({ socket: raw, servername: "localhost", ca: pki.ca });
   await new Promise<void>((resolve, reject) => {
     secure.once("secureConnect", resolve);
     secure.once("error", reject);
