@@ -3,9 +3,9 @@
 // and no secret in the transcript.
 
 import { cramMd5Auth, loginAuth, plainAuth, xoauth2Auth } from "@smtp/auth";
+import { makeTestPki } from "@smtp/test-certs";
 import { describe, expect, it } from "vitest";
 import { type Client, dial, SmtpError, SmtpReplyError } from "../src/index.js";
-import { testCertificates } from "./helpers/certs.js";
 import { useCleanup } from "./helpers/cleanup.js";
 import { replyError, startServer, type TestServerOptions } from "./helpers/server.js";
 
@@ -114,7 +114,7 @@ describe("each mechanism against smtp-server", () => {
   });
 
   it("works after STARTTLS with the certificate verified", async () => {
-    const { ca, localhost } = await testCertificates();
+    const { ca, server: localhost } = await makeTestPki();
     const { server, client, attempts } = await setup([], undefined, { tls: localhost });
     await client.startTls({ ca });
     await client.auth(plainAuth("", USER, PASSWORD, HOST));

@@ -3,9 +3,9 @@
 // tlsOptions.ca; a certificate for another host, or from a CA nobody trusts, must fail.
 
 import { connect } from "node:net";
+import { makeTestPki } from "@smtp/test-certs";
 import { describe, expect, it } from "vitest";
 import { type Client, dial, newClient, SmtpError, TlsError } from "../src/index.js";
-import { type TestCertificates, testCertificates } from "./helpers/certs.js";
 import { useCleanup } from "./helpers/cleanup.js";
 import { startScriptedServer } from "./helpers/scripted-server.js";
 import { startServer, type TestServerOptions } from "./helpers/server.js";
@@ -27,15 +27,9 @@ async function client(address: string, options: Parameters<typeof dial>[1] = {})
   return c;
 }
 
-let certs: TestCertificates;
-const loadCerts = async () => {
-  certs ??= await testCertificates();
-  return certs;
-};
-
 describe("STARTTLS", () => {
   it("upgrades with the test CA trusted, verifies the host, and says EHLO again", async () => {
-    const { ca, localhost } = await loadCerts();
+    const { ca, server: localhost } = await makeTestPki();
     const s = await server({ tls: localhost, hideREQUIRETLS: false });
     const c = await client(s.address);
     expect(await c.extension("STARTTLS")).toEqual([true, ""]);
@@ -71,7 +65,7 @@ describe("STARTTLS", () => {
   });
 
   it("verifies the name given as servername", async () => {
-    const { ca, localhost } = await loadCerts();
+    const { ca, server: localhost } = await makeTestPki();
     const s = await server({ tls: localhost });
     const c = await client(s.address);
     await c.startTls({ ca, servername: "localhost" });
@@ -80,7 +74,7 @@ describe("STARTTLS", () => {
   });
 
   it("fails with TlsError for a certificate made out to another host", async () => {
-    const { ca, wrongHost } = await loadCerts();
+    const { ca, wrongHost } = await makeTestPki();
     const s = await server({ tls: wrongHost });
     const c = await client(s.address);
     const error = await c.startTls({ ca }).catch((e: unknown) => e);
@@ -92,7 +86,7 @@ describe("STARTTLS", () => {
   });
 
   it("fails with TlsError for a certificate from an untrusted CA", async () => {
-    const { ca, untrusted } = await loadCerts();
+    const { ca, untrusted } = await makeTestPki();
     const s = await server({ tls: untrusted });
     const c = await client(s.address);
     const error = await c.startTls({ ca }).catch((e: unknown) => e);
@@ -101,7 +95,7 @@ describe("STARTTLS", () => {
   });
 
   it("fails with TlsError when the test CA is not given (system roots only)", async () => {
-    const { localhost } = await loadCerts();
+    const { server: localhost } = await makeTestPki();
     const s = await server({ tls: localhost });
     const c = await client(s.address);
     const error = await c.startTls().catch((e: unknown) => e);
@@ -110,7 +104,7 @@ describe("STARTTLS", () => {
   });
 
   it("refuses REQUIRETLS locally on a connection without TLS", async () => {
-    const { localhost } = await loadCerts();
+    const { server: localhost } = await makeTestPki();
     const s = await server({ tls: localhost, hideREQUIRETLS: false });
     const c = await client(s.address);
     await expect(c.mail("a@example.org", { requireTls: true })).rejects.toThrow(TlsError);
@@ -118,7 +112,7 @@ describe("STARTTLS", () => {
   });
 
   it("works on a socket given to newClient", async () => {
-    const { ca, localhost } = await loadCerts();
+    const { ca, server: localhost } = await makeTestPki();
     const s = await server({ tls: localhost });
     const socket = connect(s.port, "127.0.0.1");
     defer(() => socket.destroy());
@@ -136,7 +130,7 @@ describe("STARTTLS", () => {
 
 describe("implicit TLS (port 465 style)", () => {
   it("speaks TLS from the first byte and verifies the certificate", async () => {
-    const { ca, localhost } = await loadCerts();
+    const { ca, server: localhost } = await makeTestPki();
     const s = await server({ secure: true, tls: localhost });
     const c = await client(s.address, { tls: "implicit", tlsOptions: { ca } });
     expect(c.tlsConnectionState()?.authorized).toBe(true);
@@ -148,7 +142,7 @@ describe("implicit TLS (port 465 style)", () => {
   });
 
   it('verifies a DNS name: dial("localhost:port") checks the certificate for localhost', async () => {
-    const { ca, localhost } = await loadCerts();
+    const { ca, server: localhost } = await makeTestPki();
     const s = await server({ secure: true, tls: localhost });
     const c = await client(`localhost:${s.port}`, { tls: "implicit", tlsOptions: { ca } });
     expect(c.tlsConnectionState()?.authorized).toBe(true);
@@ -156,7 +150,7 @@ describe("implicit TLS (port 465 style)", () => {
   });
 
   it("fails by name too: a certificate for wrong.example is refused for localhost", async () => {
-    const { ca, wrongHost } = await loadCerts();
+    const { ca, wrongHost } = await makeTestPki();
     const s = await server({ secure: true, tls: wrongHost });
     const error = await dial(`localhost:${s.port}`, { tls: "implicit", tlsOptions: { ca } }).catch(
       (e: unknown) => e,
@@ -168,7 +162,7 @@ describe("implicit TLS (port 465 style)", () => {
   it("tlsConnectionState() after quit() does not throw", async () => {
     // Go's TLSConnectionState keeps working after Close; here a closed TLSSocket's
     // getCipher() is null, which must not turn into a TypeError.
-    const { ca, localhost } = await loadCerts();
+    const { ca, server: localhost } = await makeTestPki();
     const s = await server({ secure: true, tls: localhost });
     const c = await client(s.address, { tls: "implicit", tlsOptions: { ca } });
     await c.noop();
@@ -185,7 +179,7 @@ describe("implicit TLS (port 465 style)", () => {
   });
 
   it("fails dial with TlsError for a wrong-host certificate", async () => {
-    const { ca, wrongHost } = await loadCerts();
+    const { ca, wrongHost } = await makeTestPki();
     const s = await server({ secure: true, tls: wrongHost });
     const error = await dial(s.address, { tls: "implicit", tlsOptions: { ca } }).catch(
       (e: unknown) => e,
@@ -196,7 +190,7 @@ describe("implicit TLS (port 465 style)", () => {
   });
 
   it("fails dial with TlsError for an untrusted certificate", async () => {
-    const { ca, untrusted } = await loadCerts();
+    const { ca, untrusted } = await makeTestPki();
     const s = await server({ secure: true, tls: untrusted });
     const error = await dial(s.address, { tls: "implicit", tlsOptions: { ca } }).catch(
       (e: unknown) => e,
@@ -208,7 +202,7 @@ describe("implicit TLS (port 465 style)", () => {
 
 describe("STARTTLS response injection (RFC 3207 §6)", () => {
   it("upgrades on the scripted server when nothing is injected (the control case)", async () => {
-    const { ca, localhost } = await loadCerts();
+    const { ca, server: localhost } = await makeTestPki();
     const s = await startScriptedServer({
       extensions: ["PIPELINING", "STARTTLS"],
       starttls: localhost,
@@ -230,7 +224,7 @@ describe("STARTTLS response injection (RFC 3207 §6)", () => {
   });
 
   it("fails with ERR_STARTTLS_INJECTION when bytes follow the 220 before the handshake", async () => {
-    const { ca, localhost } = await loadCerts();
+    const { ca, server: localhost } = await makeTestPki();
     const s = await startScriptedServer({
       extensions: ["PIPELINING", "STARTTLS"],
       starttls: { ...localhost, inject: "250-injected\r\n250 AUTH PLAIN\r\n" },

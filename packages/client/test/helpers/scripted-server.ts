@@ -38,7 +38,7 @@
 
 import { createServer, type Socket } from "node:net";
 import { TLSSocket } from "node:tls";
-import type { KeyPair } from "./certs.js";
+import type { KeyPair } from "@smtp/test-certs";
 
 export interface ScriptedMessage {
   from: string;

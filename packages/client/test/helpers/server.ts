@@ -19,8 +19,8 @@
 //     commands  the client's command lines only
 //     close()   stops the server and ends any connection still open
 
+import type { KeyPair } from "@smtp/test-certs";
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from "smtp-server";
-import type { KeyPair } from "./certs.js";
 
 export interface ReceivedAddress {
   address: string;
