@@ -251,6 +251,17 @@ export class Client implements AsyncDisposable {
     );
   }
 
+  /**
+   * @internal Puts `line` in the write batch without scheduling a flush, so it leaves
+   * with whatever is written next (a pipelined final command, RFC 2920 §3.1); the
+   * caller flushes or queues its reply with `text.expect`. The transcript sees it.
+   */
+  queueLine(phase: Phase, line: string): void {
+    if (this.broken !== undefined || this.isClosed) throw this.closedError(phase);
+    this.text.writer.writeLine(line);
+    this.transcript.onLine("client", line);
+  }
+
   /** @internal Ends the session after a timeout, abort, or malformed input. */
   fail(error: Error): void {
     if (this.broken === undefined) this.broken = error;

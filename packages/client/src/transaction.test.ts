@@ -305,6 +305,42 @@ describe("CHUNKING (BDAT, RFC 3030)", () => {
     expect(w[3]).toBe(`BDAT 4464 LAST\r\n${"x".repeat(4464)}`);
   });
 
+  it("back to back: BDAT LAST shares a write with the next MAIL, replies read in order", async () => {
+    const { c, writes } = await session(
+      "220 hi\n250-mx\n250-PIPELINING\n250 CHUNKING\n" +
+        "250 ok\n250 ok\n250 2.0.0 one done\n" +
+        "250 ok\n550 5.1.1 <b@example.org> unknown\n250 reset\n",
+    );
+    const [one, two] = await Promise.allSettled([
+      c.send({ from: "s@example.org", to: ["a@example.org"], chunking: true }, "one\r\n"),
+      c.send({ from: "s@example.org", to: ["b@example.org"], chunking: true }, "two\r\n"),
+    ]);
+    expect(one).toMatchObject({
+      status: "fulfilled",
+      value: { reply: { message: "2.0.0 one done" } },
+    });
+    expect(two.status).toBe("rejected");
+    expect((two as PromiseRejectedResult).reason).toBeInstanceOf(RecipientsRefusedError);
+    expect(writes()).toEqual([
+      "EHLO localhost\r\n",
+      crlf("MAIL FROM:<s@example.org>\nRCPT TO:<a@example.org>\n"),
+      crlf("BDAT 5 LAST\none\nMAIL FROM:<s@example.org>\nRCPT TO:<b@example.org>\n"),
+      "RSET\r\n",
+    ]);
+  });
+
+  it("without PIPELINING, BDAT LAST is written before its reply is awaited", async () => {
+    const { c, writes } = await session(
+      "220 hi\n250-mx\n250 CHUNKING\n250 ok\n250 ok\n250 2.0.0 done\n",
+    );
+    const result = await c.send(
+      { from: "s@example.org", to: ["a@example.org"], chunking: true },
+      "Hi\r\n",
+    );
+    expect(result.reply.message).toBe("2.0.0 done");
+    expect(writes().at(-1)).toBe("BDAT 4 LAST\r\nHi\r\n");
+  });
+
   it("an empty body is BDAT 0 LAST", async () => {
     const { c, writes } = await session("220 hi\n250-mx\n250 CHUNKING\n250 ok\n250 ok\n250 done\n");
     await c.send({ from: "s@example.org", to: ["a@example.org"], chunking: true }, "");

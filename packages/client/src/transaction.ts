@@ -386,12 +386,14 @@ async function sendChunked(
     );
   });
 
+  // The LAST chunk stays in the write batch like DATA's final dot: with PIPELINING the
+  // next transaction's MAIL/RCPT joins its write (one write per message); the caller
+  // flushes it otherwise. Its reply is queued in pipeline order before the lock goes.
   const line = `BDAT ${heldBytes} LAST`;
   const reads: Promise<Reply>[] = earlier.map((e) => e.reply);
-  await client.guard("final-reply", client.timeouts.command, async () => {
-    reads.push(writeChunk(line, held));
-    for (let i = 1; i < replies; i++) reads.push(client.text.expect(0).then(toReply));
-  });
+  client.queueLine("final-reply", line);
+  for (const part of held) client.text.writer.writeBytes(part);
+  for (let i = 0; i < replies; i++) reads.push(client.text.expect(0).then(toReply));
   return {
     replies: settle(client, reads, line),
     chunkLines: earlier.map((e) => e.line),
