@@ -21,6 +21,11 @@ export interface TestPki {
    * trusting only `ca` rejects. Trusting `untrusted.ca` instead makes it valid.
    */
   readonly untrusted: KeyPair & { readonly ca: string };
+  /**
+   * Self-signed (subject = issuer = CN=localhost), the names of `server`: what a development
+   * server typically presents. Trusted by passing `selfSigned.cert` itself as the CA.
+   */
+  readonly selfSigned: KeyPair;
 }
 
 /**
@@ -31,7 +36,7 @@ export interface TestPki {
  */
 export declare function makeTestPki(): Promise<TestPki>;
 
-/** The names `server` and `untrusted` are made out to. */
+/** The names `server`, `untrusted` and `selfSigned` are made out to. */
 export declare const SERVER_NAMES: readonly ["localhost", "127.0.0.1", "::1"];
 /** The only name `wrongHost` is made out to. */
 export declare const WRONG_HOST_NAME: "wrong.example";

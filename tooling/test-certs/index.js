@@ -10,6 +10,9 @@
 //                trusted, but fails the host name check (ERR_TLS_CERT_ALTNAME_INVALID)
 //     untrusted  { ca, key, cert }: the same names as `server`, signed by a second CA
 //                that nobody trusts (UNABLE_TO_VERIFY_LEAF_SIGNATURE against `ca`)
+//     selfSigned key + self-signed certificate with the names of `server` (subject = issuer
+//                = CN=localhost): the common setup of a development server; trust it by
+//                passing `selfSigned.cert` itself as the CA
 //
 // All files are written to a fresh directory under os.tmpdir(), read into memory, and the
 // directory is removed before the promise settles, whether openssl succeeded or not. The
@@ -25,7 +28,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** The names `server` and `untrusted` are made out to. */
+/** The names `server`, `untrusted` and `selfSigned` are made out to. */
 export const SERVER_NAMES = Object.freeze(["localhost", "127.0.0.1", "::1"]);
 /** The only name `wrongHost` is made out to. */
 export const WRONG_HOST_NAME = "wrong.example";
@@ -52,7 +55,11 @@ export function makeTestPki() {
 async function make() {
   const dir = await mkdtemp(join(tmpdir(), "smtp-test-certs-"));
   try {
-    await Promise.all([makeCa(dir, "ca"), makeCa(dir, "untrusted-ca")]);
+    const [selfSigned] = await Promise.all([
+      makeSelfSigned(dir, "localhost-self-signed"),
+      makeCa(dir, "ca"),
+      makeCa(dir, "untrusted-ca"),
+    ]);
     const [server, wrongHost, untrusted, ca, untrustedCa] = await Promise.all([
       makeLeaf(dir, "localhost", "ca", SERVER_ALT_NAMES),
       makeLeaf(dir, WRONG_HOST_NAME, "ca", `DNS:${WRONG_HOST_NAME}`),
@@ -65,6 +72,7 @@ async function make() {
       server,
       wrongHost,
       untrusted: Object.freeze({ ca: untrustedCa, ...untrusted }),
+      selfSigned,
     });
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -90,6 +98,27 @@ async function makeCa(dir, name) {
     "-addext",
     "keyUsage=critical,keyCertSign,cRLSign",
   ]);
+}
+
+/** A self-signed certificate for the server names, CN=localhost; openssl's default
+ *  extensions make it a CA too, so it can be its own trust anchor. */
+async function makeSelfSigned(dir, name) {
+  await openssl(dir, [
+    "req",
+    "-x509",
+    ...EC_KEY,
+    "-keyout",
+    `${name}.key`,
+    "-out",
+    `${name}.pem`,
+    "-days",
+    DAYS,
+    "-subj",
+    "/CN=localhost",
+    "-addext",
+    `subjectAltName=${SERVER_ALT_NAMES}`,
+  ]);
+  return readPair(dir, name);
 }
 
 /** A server certificate for `altNames` signed by the CA `ca`; CN is `name`. */
@@ -133,6 +162,10 @@ async function makeLeaf(dir, name, ca, altNames) {
     "-extfile",
     `${name}.ext`,
   ]);
+  return readPair(dir, name);
+}
+
+async function readPair(dir, name) {
   const [key, cert] = await Promise.all([
     readFile(join(dir, `${name}.key`), "utf8"),
     readFile(join(dir, `${name}.pem`), "utf8"),

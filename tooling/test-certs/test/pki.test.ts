@@ -81,6 +81,18 @@ describe("makeTestPki", () => {
     expect(keyMatches(pki.untrusted)).toBe(true);
   });
 
+  it("makes selfSigned its own issuer and trust anchor, for the server's names", () => {
+    const cert = x509(pki.selfSigned.cert);
+    expect(cert.subject).toBe("CN=localhost");
+    expect(cert.issuer).toBe("CN=localhost");
+    expect(cert.verify(cert.publicKey)).toBe(true);
+    expect(cert.verify(x509(pki.ca).publicKey)).toBe(false);
+    expect(cert.checkHost("localhost")).toBe("localhost");
+    expect(cert.checkIP("127.0.0.1")).toBe("127.0.0.1");
+    expect(cert.checkIP("::1")).toBe("::1");
+    expect(keyMatches(pki.selfSigned)).toBe(true);
+  });
+
   it("gives every later caller the same frozen object", async () => {
     expect(await makeTestPki()).toBe(pki);
     expect(Object.isFrozen(pki)).toBe(true);
@@ -108,6 +120,7 @@ describe("makeTestPki", () => {
     try {
       expect(await handshake(pki.ca)).toBe("authorized");
       expect(await handshake(pki.untrusted.ca)).toBe("UNABLE_TO_VERIFY_LEAF_SIGNATURE");
+      expect(await handshake(pki.selfSigned.cert)).toBe("UNABLE_TO_VERIFY_LEAF_SIGNATURE");
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
