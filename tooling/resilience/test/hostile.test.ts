@@ -17,9 +17,9 @@ import {
   TlsError,
 } from "@smtp/client";
 import { sendMail, TlsRequiredError } from "@smtp/send";
+import { makeTestPki } from "@smtp/test-certs";
 import { LineTooLongError, Reader } from "@smtp/textproto";
 import { describe, expect, it } from "vitest";
-import { testCertificates } from "../../../packages/client/test/helpers/certs.js";
 import {
   closesDuringData,
   failsHandshake,
@@ -264,7 +264,7 @@ describe("TLS required and attacked", () => {
     );
 
   it("bytes after the 220 to STARTTLS (response injection): TlsError ERR_STARTTLS_INJECTION, no credential", async () => {
-    const { ca, localhost } = await testCertificates();
+    const { ca, server: localhost } = await makeTestPki();
     const s = await server({
       extensions: ["STARTTLS", "AUTH PLAIN LOGIN", "PIPELINING"],
       tls: localhost,
@@ -278,7 +278,7 @@ describe("TLS required and attacked", () => {
   });
 
   it("a certificate for another host: TlsError ERR_TLS in phase tls, no credential", async () => {
-    const { ca, wrongHost } = await testCertificates();
+    const { ca, wrongHost } = await makeTestPki();
     const s = await server({ extensions: ["STARTTLS", "AUTH PLAIN LOGIN"], tls: wrongHost });
     const error = await rejection(send(s, ca));
     expect(error).toBeInstanceOf(TlsError);
@@ -289,7 +289,7 @@ describe("TLS required and attacked", () => {
 
   for (const how of ["garbage", "close"] as const) {
     it(`STARTTLS offered, then the handshake fails (${how}): TlsError in phase tls, no credential`, async () => {
-      const { ca, localhost } = await testCertificates();
+      const { ca, server: localhost } = await makeTestPki();
       const s = await server({
         extensions: ["STARTTLS", "AUTH PLAIN LOGIN"],
         tls: localhost,
