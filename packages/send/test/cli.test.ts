@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
+import { type KeyPair, makeTestPki } from "@smtp/test-certs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type CliIo, main } from "../src/index.js";
-import { makeCertificate, type TestCertificate } from "./support/certs.js";
 import { PASSWORD, startServer, type TestServer, USER } from "./support/server.js";
 
 class Capture extends Writable {
@@ -24,11 +24,12 @@ function io(options: { stdin?: string; env?: Record<string, string> } = {}) {
   return { cli, stdout, stderr };
 }
 
-let cert: TestCertificate;
+// Self-signed, as on a development server: the probe tests print its subject and issuer.
+let cert: KeyPair;
 let dir: string;
 let caFile: string;
-beforeAll(() => {
-  cert = makeCertificate();
+beforeAll(async () => {
+  cert = (await makeTestPki()).selfSigned;
   dir = mkdtempSync(join(tmpdir(), "smtp-cli-test-"));
   caFile = join(dir, "ca.pem");
   writeFileSync(caFile, cert.cert);

@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { Readable } from "node:stream";
 import { cramMd5Auth, loginAuth, plainAuth, xoauth2Auth } from "@smtp/auth";
 import { RecipientsRefusedError, TlsError } from "@smtp/client";
+import { type KeyPair, makeTestPki } from "@smtp/test-certs";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   AuthNotSupportedError,
@@ -9,7 +10,6 @@ import {
   sendMail,
   TlsRequiredError,
 } from "../src/index.js";
-import { makeCertificate, type TestCertificate } from "./support/certs.js";
 import { scriptedServer } from "./support/scripted-server.js";
 import { PASSWORD, startServer, type TestServer, TOKEN, USER } from "./support/server.js";
 import { until } from "./support/wait.js";
@@ -18,11 +18,15 @@ const HOST = "127.0.0.1";
 const message = (subject: string) =>
   `From: a@example.org\r\nTo: b@example.org\r\nSubject: ${subject}\r\n\r\nHello.\r\n.leading dot\r\n..two dots\r\nBye.\r\n`;
 
-let cert: TestCertificate;
-let other: TestCertificate;
-beforeAll(() => {
-  cert = makeCertificate();
-  other = makeCertificate();
+// The server presents `cert` (signed by the test CA `ca`); `otherCa` is a CA that did not sign it.
+let cert: KeyPair;
+let ca: string;
+let otherCa: string;
+beforeAll(async () => {
+  const pki = await makeTestPki();
+  cert = pki.server;
+  ca = pki.ca;
+  otherCa = pki.untrusted.ca;
 });
 
 const servers: TestServer[] = [];
@@ -68,7 +72,7 @@ describe("sendMail", () => {
       ["b@example.org"],
       message("tls"),
       {
-        tlsOptions: { ca: cert.cert },
+        tlsOptions: { ca },
         onLine: (d, l) => lines.push(`${d === "client" ? "C" : "S"}: ${l}`),
       },
     );
@@ -88,7 +92,7 @@ describe("sendMail", () => {
       ["b@example.org"],
       message("x"),
       {
-        tlsOptions: { ca: other.cert },
+        tlsOptions: { ca: otherCa },
       },
     );
     await expect(attempt).rejects.toBeInstanceOf(TlsError);
@@ -106,7 +110,7 @@ describe("sendMail", () => {
       message("implicit"),
       {
         tls: "implicit",
-        tlsOptions: { ca: cert.cert },
+        tlsOptions: { ca },
       },
     );
     expect(result.reply.code).toBe(250);
@@ -126,7 +130,7 @@ describe("sendMail", () => {
         const lines: string[] = [];
         await sendMail(s.addr, make(), "a@example.org", ["b@example.org"], message(name), {
           tls: "required",
-          tlsOptions: { ca: cert.cert },
+          tlsOptions: { ca },
           onLine: (_d, l) => lines.push(l),
         });
         expect(s.auths).toEqual([{ method: name, username: USER }]);
@@ -153,7 +157,7 @@ describe("sendMail", () => {
         "x\r\n",
         {
           tls: "required",
-          tlsOptions: { ca: cert.cert },
+          tlsOptions: { ca },
         },
       );
       expect(s.auths).toEqual([{ method: "CRAM-MD5", username: USER }]);
@@ -169,7 +173,7 @@ describe("sendMail", () => {
         ["b@example.org"],
         "x",
         {
-          tlsOptions: { ca: cert.cert },
+          tlsOptions: { ca },
         },
       );
       await expect(attempt).rejects.toMatchObject({

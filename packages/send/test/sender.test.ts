@@ -1,6 +1,6 @@
+import { makeTestPki } from "@smtp/test-certs";
 import { afterEach, describe, expect, it } from "vitest";
 import { createSender, type Sender, type SendResult } from "../src/index.js";
-import { makeCertificate } from "./support/certs.js";
 import { FakeClock } from "./support/fake-clock.js";
 import { scriptedServer } from "./support/scripted-server.js";
 import { PASSWORD, startServer, type TestServer, USER } from "./support/server.js";
@@ -263,14 +263,14 @@ describe("createSender", () => {
   });
 
   it("authenticates every pooled connection over required STARTTLS", async () => {
-    const cert = makeCertificate();
+    const { ca, server: cert } = await makeTestPki();
     const s = await startServer({ key: cert.key, cert: cert.cert, authMethods: ["PLAIN"] });
     cleanup.push(() => s.close());
     const pool = sender({
       addr: s.addr,
       auth: { username: USER, password: PASSWORD },
       tls: "required",
-      tlsOptions: { ca: cert.cert },
+      tlsOptions: { ca },
       pool: { maxConnections: 2 },
     });
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => pool.send(msg(i))));
@@ -281,14 +281,14 @@ describe("createSender", () => {
   });
 
   it("refused credentials stop the sender instead of retrying them for every message", async () => {
-    const cert = makeCertificate();
+    const { ca, server: cert } = await makeTestPki();
     const s = await startServer({ key: cert.key, cert: cert.cert, authMethods: ["PLAIN"] });
     cleanup.push(() => s.close());
     const pool = sender({
       addr: s.addr,
       auth: { username: USER, password: "wrong" },
       tls: "required",
-      tlsOptions: { ca: cert.cert },
+      tlsOptions: { ca },
       pool: { maxConnections: 2, maxQueued: 100 },
     });
     const results = await Promise.all(Array.from({ length: 30 }, (_, i) => pool.send(msg(i))));
