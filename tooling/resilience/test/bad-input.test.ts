@@ -11,9 +11,7 @@ import {
   dial,
   ExtensionNotSupportedError,
   InvalidArgumentError,
-  type MailOptions,
   MessageTooLargeError,
-  type RcptOptions,
   SmtpError,
 } from "@smtp/client";
 import { InvalidAddressError, SendError, sendMail } from "@smtp/send";
@@ -108,12 +106,12 @@ const CLIENT_CALLS: [string, Call, (control: string) => string][] = [
   ],
   [
     "mail(from, { ret })",
-    (c, v) => c.mail("a@example.org", { ret: v as MailOptions["ret"] }),
+    (c, v) => c.mail("a@example.org", { ret: v as "FULL" }),
     (x) => poisoned(x, "FULL"),
   ],
   [
     "mail(from, { body })",
-    (c, v) => c.mail("a@example.org", { body: v as MailOptions["body"] }),
+    (c, v) => c.mail("a@example.org", { body: v as "8BITMIME" }),
     (x) => poisoned(x, "8BITMIME"),
   ],
   [
@@ -132,7 +130,7 @@ const CLIENT_CALLS: [string, Call, (control: string) => string][] = [
   ],
   [
     "rcpt(to, { notify })",
-    (c, v) => c.rcpt("b@example.org", { notify: [v] as RcptOptions["notify"] }),
+    (c, v) => c.rcpt("b@example.org", { notify: [v as "SUCCESS"] }),
     (x) => poisoned(x, "SUCCESS"),
   ],
   [
