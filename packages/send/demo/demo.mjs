@@ -1,14 +1,12 @@
 // The whole stack in one run: an embedded SMTP server on loopback (npm smtp-server)
-// with STARTTLS and AUTH, a throwaway certificate made by openssl, and one message sent
+// with STARTTLS and AUTH, a throwaway test CA and localhost certificate made by openssl
+// (@smtp/test-certs, the same ones the tests use), and one message sent
 // through sendMail() with tls "required" and credentials. Prints the redacted
 // transcript and exactly what the server received; exits 0 only if it all checks out.
 //
 //   pnpm demo            (from the repository root; builds what it needs first)
-import { execFileSync } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { createHash, randomBytes, X509Certificate } from "node:crypto";
+import { makeTestPki } from "@smtp/test-certs";
 import { SMTPServer } from "smtp-server";
 import { sendMail } from "../dist/index.js";
 
@@ -20,35 +18,6 @@ const TO = ["bob@example.org", "carol@example.org"];
 
 const say = (text = "") => process.stdout.write(`${text}\n`);
 const heading = (text) => say(`\n== ${text} ${"=".repeat(Math.max(0, 66 - text.length))}`);
-
-function makeCertificate(dir) {
-  const key = join(dir, "key.pem");
-  const cert = join(dir, "cert.pem");
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-      "-days",
-      "1",
-      "-subj",
-      "/CN=localhost",
-      "-addext",
-      "subjectAltName=DNS:localhost,IP:127.0.0.1",
-    ],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  return { key: readFileSync(key, "utf8"), cert: readFileSync(cert, "utf8") };
-}
 
 function startServer(tls) {
   const received = [];
@@ -87,12 +56,14 @@ function startServer(tls) {
 }
 
 async function run() {
-  const dir = mkdtempSync(join(tmpdir(), "smtp-demo-"));
   let server;
   try {
-    heading("1. a throwaway certificate for localhost (openssl)");
-    const tls = makeCertificate(dir);
-    say(`made in ${dir} (deleted at the end)`);
+    heading("1. a throwaway test CA and a certificate for localhost (openssl)");
+    const pki = await makeTestPki();
+    const tls = pki.server;
+    const cert = new X509Certificate(tls.cert);
+    say(`${cert.subject}, issued by ${cert.issuer}, for ${cert.subjectAltName}`);
+    say("(made in a temporary directory that is already deleted: the PEMs live in memory)");
 
     heading("2. an embedded SMTP server on loopback (smtp-server: STARTTLS, AUTH PLAIN LOGIN)");
     const started = await startServer(tls);
@@ -115,7 +86,7 @@ async function run() {
     const transcript = [];
     const result = await sendMail(addr, { username: USER, password: PASSWORD }, FROM, TO, message, {
       tls: "required",
-      tlsOptions: { ca: tls.cert },
+      tlsOptions: { ca: pki.ca },
       awaitQuit: true, // so the transcript below ends with QUIT and 221
       timeouts: { total: 30_000 },
       onLine: (direction, line) =>
@@ -167,7 +138,6 @@ async function run() {
     return 0;
   } finally {
     if (server) await new Promise((resolve) => server.close(resolve));
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -178,8 +148,5 @@ try {
   process.stderr.write(
     `\ndemo failed${code}: ${error instanceof Error ? error.message : String(error)}\n`,
   );
-  if (error?.code === "ENOENT" && /openssl/.test(String(error.path ?? error.message))) {
-    process.stderr.write("the demo needs the openssl command in PATH to make its certificate\n");
-  }
   process.exitCode = 1;
 }
