@@ -11,7 +11,7 @@ import type { Duplex } from "node:stream";
 import type { PeerCertificate, ConnectionOptions as TlsOptions } from "node:tls";
 import { TLSSocket } from "node:tls";
 import type { Auth, Credentials, ServerInfo } from "@smtp/auth";
-import { Conn, type Response } from "@smtp/textproto";
+import { Conn, DotEncoder, type Response } from "@smtp/textproto";
 import { authExchange, authenticateWith } from "./auth-exchange.js";
 import { type DataWriter, DataWriterImpl } from "./data-writer.js";
 import { authMechanisms, parseEhloReply } from "./ehlo.js";
@@ -123,7 +123,9 @@ export class Client implements AsyncDisposable {
   private acceptedRcpts = 0;
   private readonly deadline: Deadline;
   private readonly transcript: Transcript;
-  private lockTail: Promise<void> = Promise.resolve();
+  private locked = false;
+  private encoder: DotEncoder | undefined;
+  private readonly lockWaiters: (() => void)[] = [];
   private broken: Error | undefined;
   private isClosed = false;
   private closing: Promise<void> | undefined;
@@ -195,21 +197,29 @@ export class Client implements AsyncDisposable {
 
   // ---- the lock -------------------------------------------------------------------
 
-  /** @internal Waits for the turn; returns the function that ends it (idempotent). */
-  async acquire(): Promise<() => void> {
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => {
-      release = resolve;
+  /**
+   * @internal Waits for the turn; returns the function that ends it (idempotent).
+   * A free lock is taken at once; waiters queue in call order and are handed the lock
+   * one by one, so no promise chain grows with the number of calls.
+   */
+  acquire(): Promise<() => void> {
+    if (!this.locked) {
+      this.locked = true;
+      return Promise.resolve(this.releaser());
+    }
+    return new Promise((resolve) => {
+      this.lockWaiters.push(() => resolve(this.releaser()));
     });
-    const before = this.lockTail;
-    this.lockTail = before.then(() => mine);
-    await before;
+  }
+
+  private releaser(): () => void {
     let done = false;
     return () => {
-      if (!done) {
-        done = true;
-        release();
-      }
+      if (done) return;
+      done = true;
+      const next = this.lockWaiters.shift();
+      if (next === undefined) this.locked = false;
+      else next();
     };
   }
 
@@ -262,6 +272,18 @@ export class Client implements AsyncDisposable {
     this.transcript.onLine("client", line);
   }
 
+  /**
+   * @internal The session's dot encoder (RFC 5321 §4.5.2), reused from one message to
+   * the next: its end() starts it over. One that did not reach end() (a body cut short,
+   * which also ends the session) is replaced.
+   */
+  dotEncoder(): DotEncoder {
+    if (this.encoder === undefined || this.encoder.state !== "begin") {
+      this.encoder = new DotEncoder();
+    }
+    return this.encoder;
+  }
+
   /** @internal Ends the session after a timeout, abort, or malformed input. */
   fail(error: Error): void {
     if (this.broken === undefined) this.broken = error;
@@ -271,6 +293,7 @@ export class Client implements AsyncDisposable {
   }
 
   private detachSignal(): void {
+    this.deadline.dispose();
     if (this.onSessionAbort !== undefined) {
       this.deadline.signal?.removeEventListener("abort", this.onSessionAbort);
     }

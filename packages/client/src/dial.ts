@@ -102,7 +102,8 @@ export async function dial(addr: string, options: DialOptions = {}): Promise<Cli
     .catch((err: unknown) => {
       socket.destroy();
       throw err;
-    });
+    })
+    .finally(() => deadline.dispose());
 
   return Client.create(socket, host, { ...options, tlsActive: implicit }, startedAt);
 }

@@ -24,7 +24,7 @@
 // dot stuffing. BDAT chunks are pipelined when PIPELINING is advertised.
 //
 // LMTP (RFC 2033 §4.2): after the body, one reply per accepted recipient, in RCPT order.
-import { DotEncoder } from "@smtp/textproto";
+import type { Response } from "@smtp/textproto";
 import type { Client, Reply } from "./client.js";
 import { toReply } from "./client.js";
 import { bodyChunks, CHUNK_SIZE, knownSize, type MessageBody } from "./data-writer.js";
@@ -67,7 +67,8 @@ export interface TransactionResult {
   lmtp?: RecipientResult[];
 }
 
-const DOT_LINE = new TextEncoder().encode(".\r\n");
+const utf8 = new TextEncoder();
+const DOT_LINE = utf8.encode(".\r\n");
 
 interface Recipient {
   address: string;
@@ -112,7 +113,9 @@ export async function runTransaction(
   // RFC 1870 §3: declare the size when it is known, so an oversized message fails early.
   const chunking =
     (envelope.chunking === true || mailOptions.body === "BINARYMIME") && ext.has("CHUNKING");
-  const size = knownSize(body, chunking);
+  // A string body is encoded once, here, for SIZE and for the wire.
+  const payload: MessageBody = typeof body === "string" ? utf8.encode(body) : body;
+  const size = knownSize(payload, chunking);
   if (mailOptions.size === undefined && size !== undefined && ext.has("SIZE")) {
     mailOptions.size = size;
   }
@@ -137,12 +140,26 @@ export async function runTransaction(
     const lines = dataInBatch ? [mailLine, ...rcptLines, "DATA"] : [mailLine, ...rcptLines];
     const replies = await client.guard("command", t.command, async () => {
       // Every cmd() in this synchronous loop joins one batch: one write (textproto Conn).
-      const pending = lines.map((line) => client.text.cmd(line, 0));
-      const settled = await Promise.allSettled(pending);
-      return settled.map((s, i) => {
-        if (s.status === "rejected") throw client.mapError(s.reason, "command", lines[i]);
-        return toReply(s.value);
-      });
+      const pending: Promise<Response>[] = [];
+      for (const line of lines) pending.push(client.text.cmd(line, 0));
+      // Read in order; every reply is waited for (the pipeline stays in step) and the
+      // first failure is reported against its command. A read rejected before its turn
+      // is already handled: the textproto Pipeline chains a handler onto every read.
+      const replies: Reply[] = [];
+      let failedAt = -1;
+      let failure: unknown;
+      for (let i = 0; i < pending.length; i++) {
+        try {
+          replies.push(toReply(await pending[i]!));
+        } catch (err) {
+          if (failedAt < 0) {
+            failedAt = i;
+            failure = err;
+          }
+        }
+      }
+      if (failedAt >= 0) throw client.mapError(failure, "command", lines[failedAt]);
+      return replies;
     });
     mailReply = replies[0]!;
     rcptReplies = replies.slice(1, 1 + rcptLines.length);
@@ -192,8 +209,8 @@ export async function runTransaction(
   let finals: Finals;
   try {
     finals = chunking
-      ? await sendChunked(client, body, pipelining, finalCount)
-      : await sendDotted(client, body, finalCount);
+      ? await sendChunked(client, payload, pipelining, finalCount)
+      : await sendDotted(client, payload, finalCount);
   } catch (err) {
     // A refused BDAT chunk: the transaction failed, the session is still in step.
     if (err instanceof SmtpReplyError) await resetQuietly(client);
@@ -317,7 +334,7 @@ async function resetQuietly(client: Client): Promise<void> {
  * PIPELINING, the next transaction's MAIL joins that write.
  */
 async function sendDotted(client: Client, body: MessageBody, replies: number): Promise<Finals> {
-  const encoder = new DotEncoder();
+  const encoder = client.dotEncoder();
   const writer = client.text.writer;
   // A stream may pause between chunks: what it gave goes out at once. An in-memory body
   // is all there: gather it.
@@ -424,6 +441,13 @@ async function pump(
   body: MessageBody,
   write: (chunk: Uint8Array) => Promise<void>,
 ): Promise<void> {
+  if (body instanceof Uint8Array) {
+    // All there already (a string was encoded by runTransaction): no source to wait for.
+    for (let at = 0; at < body.length; at += CHUNK_SIZE) {
+      await write(body.subarray(at, at + CHUNK_SIZE));
+    }
+    return;
+  }
   const chunks = bodyChunks(body);
   for (;;) {
     let next: IteratorResult<Uint8Array, void>;
