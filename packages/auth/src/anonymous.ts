@@ -4,14 +4,14 @@ import type { Auth, AuthStart } from "./auth.js";
 import { utf8 } from "./bytes.js";
 import { InvalidCredentialsError, UnexpectedChallengeError } from "./errors.js";
 import type { ServerInfo } from "./server-info.js";
-import { refuseLineBreaks } from "./validate.js";
+import { refuseControls } from "./validate.js";
 
 const MECHANISM = "ANONYMOUS";
 
 export function anonymousAuth(trace = ""): Auth {
   return {
     start(_server: ServerInfo): AuthStart {
-      refuseLineBreaks(trace, "trace", MECHANISM);
+      refuseControls(trace, "trace", MECHANISM);
       // RFC 4505 §3: trace is 0 to 255 UTF-8 characters.
       if ([...trace].length > 255) {
         throw new InvalidCredentialsError("trace", "must be at most 255 characters", {

@@ -6,14 +6,14 @@ import { createHmac } from "node:crypto";
 import type { Auth, AuthStart } from "./auth.js";
 import { utf8 } from "./bytes.js";
 import type { ServerInfo } from "./server-info.js";
-import { refuseLineBreaks } from "./validate.js";
+import { refuseControls } from "./validate.js";
 
 const MECHANISM = "CRAM-MD5";
 
 export function cramMd5Auth(username: string, secret: string): Auth {
   return {
     start(_server: ServerInfo): AuthStart {
-      refuseLineBreaks(username, "username", MECHANISM);
+      refuseControls(username, "username", MECHANISM);
       return { mechanism: MECHANISM };
     },
     next(fromServer: Uint8Array, more: boolean): Uint8Array | null {

@@ -52,7 +52,7 @@ export class InvalidChallengeError extends AuthError {
 }
 
 /**
- * A credential cannot be sent as given: CR, LF or NUL in a user name, a
+ * A credential cannot be sent as given: a control character in a user name, a
  * separator byte inside a field, an empty token. `field` names the field,
  * never its value.
  */

@@ -5,14 +5,14 @@ import type { Auth, AuthStart } from "./auth.js";
 import { utf8 } from "./bytes.js";
 import { UnexpectedChallengeError } from "./errors.js";
 import type { ServerInfo } from "./server-info.js";
-import { refuseLineBreaks } from "./validate.js";
+import { refuseControls } from "./validate.js";
 
 const MECHANISM = "EXTERNAL";
 
 export function externalAuth(identity = ""): Auth {
   return {
     start(_server: ServerInfo): AuthStart {
-      refuseLineBreaks(identity, "identity", MECHANISM);
+      refuseControls(identity, "identity", MECHANISM);
       // An empty identity is an empty initial response ("="), not an absent one:
       // RFC 4422 A.1 lets the server otherwise prompt with an empty challenge.
       return { mechanism: MECHANISM, initialResponse: utf8(identity) };

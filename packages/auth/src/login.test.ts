@@ -32,9 +32,11 @@ describe("LOGIN", () => {
     expect(text(await a.next(bytes("Username:"), true))).toBe("user");
   });
 
-  it("refuses a user name with CR, LF or NUL", () => {
-    expect(() => loginAuth("us\ner", "p", "smtp.office365.com").start(server)).toThrow(
-      InvalidCredentialsError,
-    );
+  it("refuses a user name with any control character (CR, LF, NUL, TAB, ESC, DEL, ...)", () => {
+    for (const c of ["\n", "\r", "\0", "\x01", "\t", "\x1b", "\x1f", "\x7f"]) {
+      expect(() => loginAuth(`us${c}er`, "p", "smtp.office365.com").start(server), c).toThrow(
+        InvalidCredentialsError,
+      );
+    }
   });
 });

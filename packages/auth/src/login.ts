@@ -7,7 +7,7 @@ import type { Auth, AuthStart } from "./auth.js";
 import { text, utf8 } from "./bytes.js";
 import { UnexpectedChallengeError } from "./errors.js";
 import { assertSecretMayBeSent, type ServerInfo } from "./server-info.js";
-import { refuseLineBreaks } from "./validate.js";
+import { refuseControls } from "./validate.js";
 
 const MECHANISM = "LOGIN";
 
@@ -17,7 +17,7 @@ export function loginAuth(username: string, password: string, host: string): Aut
   return {
     start(server: ServerInfo): AuthStart {
       assertSecretMayBeSent(server, host, MECHANISM);
-      refuseLineBreaks(username, "username", MECHANISM);
+      refuseControls(username, "username", MECHANISM);
       sentUsername = false;
       sentPassword = false;
       return { mechanism: MECHANISM };

@@ -12,7 +12,7 @@ import { parseOAuthErrorChallenge } from "./oauth-error.js";
 import { escapeSaslName } from "./saslname.js";
 import { assertSecretMayBeSent, type ServerInfo } from "./server-info.js";
 import { resolveToken, type TokenSource } from "./token.js";
-import { refuseCharacters, refuseLineBreaks } from "./validate.js";
+import { refuseCharacters, refuseControls } from "./validate.js";
 
 const MECHANISM = "OAUTHBEARER";
 
@@ -31,7 +31,7 @@ export function oauthBearerAuth(
   return {
     async start(server: ServerInfo): Promise<AuthStart> {
       assertSecretMayBeSent(server, host, MECHANISM);
-      refuseLineBreaks(username, "username", MECHANISM);
+      refuseControls(username, "username", MECHANISM);
       refuseCharacters(username, /\x01/, "username", "0x01", MECHANISM);
       refuseCharacters(host, /[\0-\x1f\x7f]/, "host", "control characters", MECHANISM);
       refused = undefined;

@@ -5,7 +5,7 @@ import type { Auth, AuthStart } from "./auth.js";
 import { utf8 } from "./bytes.js";
 import { UnexpectedChallengeError } from "./errors.js";
 import { assertSecretMayBeSent, type ServerInfo } from "./server-info.js";
-import { refuseCharacters, refuseLineBreaks } from "./validate.js";
+import { refuseCharacters, refuseControls } from "./validate.js";
 
 const MECHANISM = "PLAIN";
 
@@ -22,8 +22,8 @@ export function plainAuth(
   return {
     start(server: ServerInfo): AuthStart {
       assertSecretMayBeSent(server, host, MECHANISM);
-      refuseLineBreaks(identity, "identity", MECHANISM);
-      refuseLineBreaks(username, "username", MECHANISM);
+      refuseControls(identity, "identity", MECHANISM);
+      refuseControls(username, "username", MECHANISM);
       refuseCharacters(password, /\0/, "password", "NUL", MECHANISM);
       return {
         mechanism: MECHANISM,

@@ -28,7 +28,7 @@ import {
 import { escapeSaslName } from "./saslname.js";
 import { saslPrep } from "./saslprep.js";
 import type { ServerInfo } from "./server-info.js";
-import { refuseLineBreaks } from "./validate.js";
+import { refuseControls } from "./validate.js";
 
 const pbkdf2Async = promisify(pbkdf2);
 
@@ -212,8 +212,8 @@ function scramAuth(
         throw new InvalidCredentialsError("channelBinding", "is required for -PLUS", { mechanism });
       }
       const identity = options.identity ?? "";
-      refuseLineBreaks(username, "username", mechanism);
-      refuseLineBreaks(identity, "identity", mechanism);
+      refuseControls(username, "username", mechanism);
+      refuseControls(identity, "identity", mechanism);
       // RFC 5802 §5.1 n=: the user name is SASLprep'd, then "," and "=" escaped.
       const user = escapeSaslName(saslPrep(username, "username"));
       // Fail early (before anything is sent) on a password SASLprep refuses.

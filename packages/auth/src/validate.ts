@@ -5,12 +5,21 @@
 // OAUTHBEARER with 0x01, many servers pass names to C code).
 import { InvalidCredentialsError } from "./errors.js";
 
-const LINE_OR_NUL = /[\r\n\0]/;
+// Every C0 control and DEL: CR, LF and NUL for the reasons above, and the rest
+// because no user name needs them and SASLprep (RFC 4013 §2.3, table C.2.1)
+// prohibits them too, so PLAIN/LOGIN stay as strict as SCRAM.
+const CONTROL = /[\x00-\x1f\x7f]/;
 
-/** Refuses CR, LF and NUL (used for user names and authorization identities). */
-export function refuseLineBreaks(value: string, field: string, mechanism: string): void {
-  if (LINE_OR_NUL.test(value)) {
-    throw new InvalidCredentialsError(field, "must not contain CR, LF or NUL", { mechanism });
+/** Refuses control characters (CR, LF, NUL, the other C0 controls, DEL) in user names and identities. */
+export function refuseControls(value: string, field: string, mechanism: string): void {
+  if (CONTROL.test(value)) {
+    throw new InvalidCredentialsError(
+      field,
+      "must not contain control characters (CR, LF, NUL, ...)",
+      {
+        mechanism,
+      },
+    );
   }
 }
 

@@ -8,7 +8,7 @@ import type { OAuthBearerError } from "./errors.js";
 import { parseOAuthErrorChallenge } from "./oauth-error.js";
 import { assertSecretMayBeSent, type ServerInfo } from "./server-info.js";
 import { resolveToken, type TokenSource } from "./token.js";
-import { refuseCharacters, refuseLineBreaks } from "./validate.js";
+import { refuseCharacters, refuseControls } from "./validate.js";
 
 const MECHANISM = "XOAUTH2";
 
@@ -17,7 +17,7 @@ export function xoauth2Auth(username: string, token: TokenSource, host: string):
   return {
     async start(server: ServerInfo): Promise<AuthStart> {
       assertSecretMayBeSent(server, host, MECHANISM);
-      refuseLineBreaks(username, "username", MECHANISM);
+      refuseControls(username, "username", MECHANISM);
       refuseCharacters(username, /\x01/, "username", "0x01", MECHANISM);
       refused = undefined;
       // The provider runs only after the server passed the checks above.

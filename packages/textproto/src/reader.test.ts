@@ -193,6 +193,12 @@ describe("readResponse", () => {
     expect(await rejection(pending)).toBeInstanceOf(ConnectionClosedError);
   });
 
+  it("after an over-long line, a pull-based source in 1-byte chunks reads on to the next line", async () => {
+    const r = readerOf([..."aaaaaaaaaa\r\n250 ok\r\n"], { maxLineLength: 6 });
+    expect(await rejection(r.readLine())).toBeInstanceOf(LineTooLongError);
+    expect(await r.readResponse(250)).toEqual({ code: 250, message: "ok" });
+  });
+
   it("a reply that streams continuation lines forever stops at maxReplyLines", async () => {
     const { reader, input } = streamReader({ maxReplyLines: 50 });
     const pending = reader.readResponse(250);

@@ -527,7 +527,12 @@ export class Reader {
   #push(chunk: Buffer): void {
     if (this.#discarding) {
       const lf = chunk.indexOf(LF);
-      if (lf < 0) return;
+      if (lf < 0) {
+        // Still inside the over-long line: nothing to parse, but a pull-based
+        // source (an async iterable) only reads on when we ask, so ask.
+        this.#drive();
+        return;
+      }
       this.#discarding = false;
       chunk = chunk.subarray(lf + 1);
     }
