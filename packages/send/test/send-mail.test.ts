@@ -362,6 +362,29 @@ describe("sendMail", () => {
     }
   });
 
+  it("with PIPELINING, QUIT leaves with the final dot; the result is still the dot's reply", async () => {
+    const srv = await scriptedServer({
+      onCommand: (line) => (line.startsWith("EHLO") ? "250-scripted\r\n250 PIPELINING" : undefined),
+    });
+    try {
+      const transcript: string[] = [];
+      const result = await sendMail(srv.addr, null, "a@example.org", ["b@example.org"], "x\r\n", {
+        awaitQuit: true,
+        onLine: (d, l) => transcript.push(`${d} ${l}`),
+      });
+      expect(result.reply.message).toBe("2.0.0 queued");
+      // QUIT was written before the dot's reply was read: they shared the write.
+      expect(transcript.slice(-3)).toEqual([
+        "client QUIT",
+        "server 250 2.0.0 queued",
+        "server 221 bye",
+      ]);
+      expect(srv.accepted).toEqual(["x\r\n"]);
+    } finally {
+      await srv.close();
+    }
+  });
+
   it("a bad address: nothing is dialed", async () => {
     const s = await server({ hideSTARTTLS: true });
     for (const [from, to] of [
