@@ -6,7 +6,7 @@ import type { Client } from "./client.js";
 import { dial } from "./dial.js";
 import { AbortError, ConnectionClosedError, TimeoutError } from "./errors.js";
 import { type LoopbackServer, loopbackServer, onLines, openHandles } from "./test-util.js";
-import { resolveTimeouts } from "./timeouts.js";
+import { Deadline, resolveTimeouts } from "./timeouts.js";
 
 let server: LoopbackServer | undefined;
 const clients: Client[] = [];
@@ -210,5 +210,69 @@ describe("dying servers", () => {
     for (const addr of ["localhost", "host:", "host:99999", "[::1]25", "a:b:25"]) {
       await expect(dial(addr)).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT" });
     }
+  });
+});
+
+describe("Deadline (one timer for every operation in flight)", () => {
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+  const pending = <T>() => {
+    let resolve!: (value: T) => void;
+    const promise = new Promise<T>((r) => {
+      resolve = r;
+    });
+    return { promise, resolve };
+  };
+
+  it("overlapping operations each end at their own deadline; none outlives dispose()", async () => {
+    const baseline = timers();
+    const d = new Deadline(resolveTimeouts({}), undefined);
+    const failed: string[] = [];
+    const slow = pending<string>();
+    // The later deadline first, then an earlier one: the timer must be re-armed for it.
+    const long = d.run(
+      "command",
+      60_000,
+      () => slow.promise,
+      (e) => failed.push(String(e.phase)),
+    );
+    const short = d.run(
+      "data",
+      20,
+      () => new Promise<never>(() => {}),
+      (e) => failed.push(String(e.phase)),
+    );
+    await expect(short).rejects.toMatchObject({ code: "ERR_TIMEOUT", phase: "data" });
+    expect(failed).toEqual(["data"]);
+    slow.resolve("done");
+    await expect(long).resolves.toBe("done");
+    d.dispose();
+    expect(timers()).toBeLessThanOrEqual(baseline);
+  });
+
+  it("a deadline beyond setTimeout's 2^31-1 ms limit does not fire at once", async () => {
+    const d = new Deadline(resolveTimeouts({ command: 2 ** 32 }), undefined);
+    const op = pending<string>();
+    const run = d.run(
+      "command",
+      2 ** 32,
+      () => op.promise,
+      () => {},
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    op.resolve("ok");
+    await expect(run).resolves.toBe("ok");
+    d.dispose();
+  });
+
+  it("an abort ends every operation in flight with AbortError naming its phase", async () => {
+    const controller = new AbortController();
+    const d = new Deadline(resolveTimeouts({}), controller.signal);
+    const never = () => new Promise<never>(() => {});
+    const a = d.run("command", 60_000, never, () => {});
+    const b = d.run("final-reply", 60_000, never, () => {});
+    controller.abort(new Error("stop"));
+    await expect(a).rejects.toMatchObject({ code: "ERR_ABORTED", phase: "command" });
+    await expect(b).rejects.toMatchObject({ code: "ERR_ABORTED", phase: "final-reply" });
+    d.dispose();
   });
 });
