@@ -124,6 +124,13 @@ describe("hello (Go's TestNewClient, TestNewClient2, TestHello)", () => {
     expect(t.written).toBe(crlf("EHLO localhost\nHELO localhost\nQUIT\n"));
   });
 
+  it("a 421 to EHLO is the answer: no HELO after it (RFC 5321 §3.8, unlike Go)", async () => {
+    const { t, c } = await session("220 hello world\n421 4.3.2 closing channel\n");
+    const err = await c.noop().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "ERR_SMTP_REPLY", replyCode: 421, phase: "hello" });
+    expect(t.written).toBe(crlf("EHLO localhost\n"));
+  });
+
   const baseServer = "220 hello world\n502 EH?\n250-mx.google.com at your service\n250 FEATURE\n";
   const baseClient = "EHLO customhost\nHELO customhost\n";
   const cases: [string, string, string, (c: Client) => Promise<unknown>][] = [
@@ -463,7 +470,8 @@ describe("arguments are checked before anything is written", () => {
     await expect(c.rcpt("b@example.org", { orcpt: "rfc822;b\r\nRSET" })).rejects.toBeInstanceOf(
       InvalidArgumentError,
     );
-    expect(t.written).toBe(crlf("EHLO localhost\n"));
+    // Not even the lazy EHLO: an option value's form is checked before the first byte.
+    expect(t.written).toBe("");
   });
 
   it("the local name in the options", async () => {

@@ -26,6 +26,7 @@ import {
   SmtpReplyError,
 } from "./errors.js";
 import {
+  checkMailOptions,
   type MailOptions,
   mailParameters,
   type RcptOptions,
@@ -73,6 +74,11 @@ export interface TlsConnectionState {
   cipher: string;
   authorized: boolean;
   peerCertificate: PeerCertificate;
+}
+
+/** A 421 reply: the server is closing the transmission channel (RFC 5321 §3.8). */
+function isClosing(err: unknown): boolean {
+  return err instanceof SmtpReplyError && err.replyCode === 421;
 }
 
 export function toReply(response: Response): Reply {
@@ -361,13 +367,16 @@ export class Client implements AsyncDisposable {
       try {
         await this.ehlo();
       } catch (err) {
-        // LMTP has no HELO (RFC 2033 §4.1); a dead connection has no second try.
-        if (this.lmtp || this.broken !== undefined) this.helloError = err;
+        // LMTP has no HELO (RFC 2033 §4.1); a dead connection has no second try, and
+        // 421 means the server is closing the channel (RFC 5321 §3.8): HELO would only
+        // meet the closed socket and hide the 421.
+        if (this.lmtp || this.broken !== undefined || isClosing(err)) this.helloError = err;
         else {
           try {
             await this.helo();
           } catch (err2) {
-            this.helloError = err2;
+            // When HELO dies with the connection, EHLO's answer is the one worth reporting.
+            this.helloError = err2 instanceof ConnectionClosedError ? err : err2;
           }
         }
       }
@@ -512,6 +521,7 @@ export class Client implements AsyncDisposable {
   mail(from: string, options?: MailOptions): Promise<Reply> {
     return this.exclusive(async () => {
       checkLine(from, "the sender address");
+      checkMailOptions(options);
       await this.ensureHello();
       const line = this.mailLine(from, options, addressNeedsSmtpUtf8(from));
       const reply = await this.cmd("command", 250, line);

@@ -10,6 +10,7 @@ import type { ClientOptions } from "./client.js";
 import { Client } from "./client.js";
 import { ConnectionClosedError, InvalidArgumentError, TlsError } from "./errors.js";
 import { Deadline, resolveTimeouts } from "./timeouts.js";
+import { checkLine } from "./validate.js";
 
 export interface DialOptions extends ClientOptions {
   /** "implicit": TLS from the first byte (port 465, RFC 8314). Otherwise plain TCP. */
@@ -50,6 +51,8 @@ function badAddress(addr: string): InvalidArgumentError {
 /** Connects to `addr` and reads the greeting. The host part names the server for TLS and AUTH. */
 export async function dial(addr: string, options: DialOptions = {}): Promise<Client> {
   const { host, port } = splitHostPort(addr);
+  // Checked here too (newClient checks it as well), so a bad name never opens a socket.
+  if (options.localName !== undefined) checkLine(options.localName, "the local name");
   const timeouts = resolveTimeouts(options.timeouts);
   const startedAt = Date.now();
   const deadline = new Deadline(timeouts, options.signal, startedAt);

@@ -7,7 +7,12 @@ export type { DataWriter, MessageBody } from "./data-writer.js";
 export type { DialOptions } from "./dial.js";
 export { dial } from "./dial.js";
 export * from "./errors.js";
-export type { MailOptions, RcptOptions } from "./mail-options.js";
+export {
+  checkMailOptions,
+  checkRcptOptions,
+  type MailOptions,
+  type RcptOptions,
+} from "./mail-options.js";
 export type { Timeouts } from "./timeouts.js";
 export { DEFAULT_TIMEOUTS } from "./timeouts.js";
 export type {
@@ -16,3 +21,4 @@ export type {
   TransactionResult,
 } from "./transaction.js";
 export type { TranscriptHook } from "./transcript.js";
+export { checkAddress, checkLine } from "./validate.js";

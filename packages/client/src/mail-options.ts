@@ -11,6 +11,10 @@
 //     context: { tls: boolean; bodyIs8bit?: boolean; addressNeedsUtf8: boolean }
 //   rcptParameters(options, extensions): string
 //     The suffix for "RCPT TO:<addr>": NOTIFY=, ORCPT= (RFC 3461 §4.1, §4.2).
+//   checkMailOptions(options), checkRcptOptions(options)
+//     The form of every value (controls, enum values, ranges), whatever the server
+//     offers: callers run them before the first byte of a session or command is
+//     written (DESIGN §4), the extension checks follow once EHLO has been read.
 //
 // Rules (emersion/go-smtp's: asking for an extension the server did not advertise is a
 // local error, never a parameter the server would refuse after a round trip):
@@ -229,6 +233,34 @@ export function mailParameters(
   }
 
   return out;
+}
+
+// A server that offers everything, over TLS: with it the builders can fail only on the
+// form of a value, never on what a real server lacks (SIZE has no limit here).
+const EVERY_EXTENSION: Extensions = new Map(
+  [
+    "8BITMIME",
+    "BINARYMIME",
+    "CHUNKING",
+    "SMTPUTF8",
+    "SIZE",
+    "DSN",
+    "REQUIRETLS",
+    "MT-PRIORITY",
+    "DELIVERBY",
+  ].map((keyword) => [keyword, ""]),
+);
+
+/** Throws InvalidArgumentError when a MAIL option value is malformed; nothing else is checked. */
+export function checkMailOptions(options: MailOptions | undefined): void {
+  if (options !== undefined) {
+    mailParameters(options, EVERY_EXTENSION, { tls: true, addressNeedsUtf8: false });
+  }
+}
+
+/** Throws InvalidArgumentError when a RCPT option value is malformed; nothing else is checked. */
+export function checkRcptOptions(options: RcptOptions | undefined): void {
+  if (options !== undefined) rcptParameters(options, EVERY_EXTENSION);
 }
 
 const NOTIFY_VALUES = new Set(["SUCCESS", "FAILURE", "DELAY"]);

@@ -34,7 +34,12 @@ import {
   SmtpError,
   SmtpReplyError,
 } from "./errors.js";
-import type { MailOptions, RcptOptions } from "./mail-options.js";
+import {
+  checkMailOptions,
+  checkRcptOptions,
+  type MailOptions,
+  type RcptOptions,
+} from "./mail-options.js";
 import { addressNeedsSmtpUtf8, checkLine } from "./validate.js";
 
 export type { MessageBody } from "./data-writer.js";
@@ -105,7 +110,11 @@ export async function runTransaction(
   }
   const recipients = normaliseRecipients(envelope.to);
   checkLine(envelope.from, "the sender address");
-  for (const r of recipients) checkLine(r.address, "a recipient address");
+  checkMailOptions(envelope.mailOptions);
+  for (const r of recipients) {
+    checkLine(r.address, "a recipient address");
+    checkRcptOptions(r.options);
+  }
 
   await client.ensureHello();
   const ext = client.extensionMap ?? new Map<string, string>();
@@ -158,7 +167,14 @@ export async function runTransaction(
           }
         }
       }
-      if (failedAt >= 0) throw client.mapError(failure, "command", lines[failedAt]);
+      if (failedAt >= 0) {
+        // A server that refuses with 421 closes the channel (RFC 5321 §3.8), so the
+        // replies after it never come: report the reply that said why, as the
+        // command-by-command path would, not the closed connection it left behind.
+        const said = replies.slice(0, failedAt).findIndex((r) => r.code >= 400);
+        if (said >= 0) throw refusalInBatch(replies.slice(0, said + 1), lines, recipients);
+        throw client.mapError(failure, "command", lines[failedAt]);
+      }
       return replies;
     });
     mailReply = replies[0]!;
@@ -291,6 +307,32 @@ interface Finals {
 }
 
 /** Leaves the transaction without a message (RFC 2920 §3.1), so the session stays usable. */
+/**
+ * The error for a pipelined envelope whose last reply in `replies` is a refusal after
+ * which the server went away: MAIL's reply, a RCPT's (per recipient, as RCPT refusals
+ * always are), or DATA's.
+ */
+function refusalInBatch(
+  replies: readonly Reply[],
+  lines: readonly string[],
+  recipients: readonly { address: string }[],
+): SmtpError {
+  const at = replies.length - 1;
+  const reply = replies[at]!;
+  if (at === 0) return new SmtpReplyError(reply, { phase: "command", command: lines[0] });
+  if (at > recipients.length) return new SmtpReplyError(reply, { phase: "data", command: "DATA" });
+  const results = replies.slice(1).map((r, i) => ({
+    address: recipients[i]!.address,
+    ok: Math.trunc(r.code / 10) === 25,
+    reply: r,
+  }));
+  return new RecipientsRefusedError(results, {
+    phase: "command",
+    command: lines[at],
+    allRefused: !results.some((r) => r.ok),
+  });
+}
+
 async function abandon(
   client: Client,
   dataReply: Reply | undefined,

@@ -1,6 +1,14 @@
 import type { ConnectionOptions as TlsOptions } from "node:tls";
 import type { Auth, Credentials } from "@smtp/auth";
-import type { MailOptions, RcptOptions, Timeouts, TranscriptHook } from "@smtp/client";
+import {
+  checkLine,
+  checkMailOptions,
+  checkRcptOptions,
+  type MailOptions,
+  type RcptOptions,
+  type Timeouts,
+  type TranscriptHook,
+} from "@smtp/client";
 
 /**
  * How the connection is secured (DESIGN §5):
@@ -50,4 +58,16 @@ export interface SendMailOptions extends SessionOptions, TransactionOptions {
 
 export function isAuth(auth: SessionAuth): auth is Auth {
   return typeof auth === "object" && auth !== null && typeof (auth as Auth).start === "function";
+}
+
+/**
+ * Everything in `options` that will reach a command line, checked before anything is
+ * dialed (DESIGN §4): the hello name, and the form of every MAIL and RCPT option value
+ * (controls, enum values, ranges). What depends on the server's extensions is checked
+ * by the client once EHLO has been read, still before the command is written.
+ */
+export function checkOptions(options: SessionOptions & TransactionOptions): void {
+  if (options.localName !== undefined) checkLine(options.localName, "the local name");
+  checkMailOptions(options.mailOptions);
+  checkRcptOptions(options.rcptOptions);
 }

@@ -1,6 +1,6 @@
 import type { Client, Envelope, MessageBody, TransactionResult } from "@smtp/client";
 import { checkAddresses } from "./address.js";
-import type { SendMailOptions, SessionAuth } from "./options.js";
+import { checkOptions, type SendMailOptions, type SessionAuth } from "./options.js";
 import { closeQuietly, openSession, quitQuietly } from "./session.js";
 
 /** What sendMail resolves with: every recipient's result and the final reply. */
@@ -26,6 +26,7 @@ export async function sendMail(
   options: SendMailOptions = {},
 ): Promise<SendMailResult> {
   checkAddresses(from, to);
+  checkOptions(options);
   const client = await openSession(addr, auth, options);
   const [pipelining] = await client.extension("PIPELINING");
   const sending = client.send(envelopeOf(from, to, options), msg);

@@ -7,7 +7,12 @@ import { classifyFailure } from "./classify.js";
 import type { Clock } from "./clock.js";
 import { systemClock } from "./clock.js";
 import { SendAbortedError, SenderClosedError } from "./errors.js";
-import type { SessionAuth, SessionOptions, TransactionOptions } from "./options.js";
+import {
+  checkOptions,
+  type SessionAuth,
+  type SessionOptions,
+  type TransactionOptions,
+} from "./options.js";
 import { PooledConnection } from "./pool.js";
 import { envelopeOf } from "./send-mail.js";
 import { openSession, quitQuietly } from "./session.js";
@@ -157,6 +162,7 @@ class PooledSender implements Sender {
   #stats = { connectionsOpened: 0, sent: 0, refused: 0, failed: 0, unknown: 0, retries: 0 };
 
   constructor(options: SenderOptions) {
+    checkOptions(options);
     const pool = options.pool ?? {};
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
@@ -185,6 +191,7 @@ class PooledSender implements Sender {
     if (this.#broken) return this.#finish(failure(this.#broken.kind, this.#broken.error, 0));
     try {
       checkAddresses(message.from, message.to);
+      checkOptions(message);
     } catch (error) {
       return this.#finish(failure("failed", error as Error, 0));
     }
