@@ -11,7 +11,7 @@ export const description =
 
 export async function run() {
   const amount = quick ? 1000 : 3000;
-  const warmup = 1000;
+  const warmup = 10_000;
   const { summary, skipped } = await runPeers({
     mode: "reuse",
     amount,
