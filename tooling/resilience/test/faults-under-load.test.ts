@@ -6,8 +6,8 @@
 // stored twice; a "sent" one was stored once; a "failed" one not at all; an "unknown" one
 // once or not at all. The counts are printed and asserted.
 
-import { createSender, type SendResult } from "@smtp/send";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { accountFor, sendNumbered } from "../../../packages/send/test/support/send-numbered.js";
 import { dropsAtRandom, type RandomDrops } from "../src/behaviours.js";
 import { type HostileServer, startHostileServer } from "../src/hostile-server.js";
 
@@ -33,63 +33,28 @@ afterAll(async () => {
 });
 
 it(`${MESSAGES} messages over 8 connections, connections dropped at random moments: each stored once or reported, none twice`, async () => {
-  const sender = createSender({
-    addr: server.address,
-    tls: "none",
-    localName: "load.test",
-    timeouts: { command: 10_000, finalReply: 10_000 },
-    pool: {
-      maxConnections: 8,
-      maxMessagesPerConnection: 100_000,
-      maxQueued: 128,
-      maxRetries: 3,
-      retryDelay: 0,
+  const run = { messages: MESSAGES, recipients: 11, subject: "load" };
+  const { results, seconds } = await sendNumbered(
+    {
+      addr: server.address,
+      tls: "none",
+      localName: "load.test",
+      timeouts: { command: 10_000, finalReply: 10_000 },
+      pool: {
+        maxConnections: 8,
+        maxMessagesPerConnection: 100_000,
+        maxQueued: 128,
+        maxRetries: 3,
+        retryDelay: 0,
+      },
     },
-  });
-  const started = performance.now();
-  const pending: Promise<SendResult>[] = [];
-  for (let i = 0; i < MESSAGES; i++) {
-    await sender.ready();
-    pending.push(
-      sender.send({
-        from: "bulk@example.org",
-        to: [`r${i % 11}@example.org`],
-        body: `X-Msg-Id: ${i}\r\nSubject: load ${i}\r\n\r\nmessage ${i}\r\n`,
-      }),
-    );
-  }
-  const results = await Promise.all(pending);
-  await sender.close();
-  const seconds = (performance.now() - started) / 1000;
-
-  const stored = new Map<number, number>();
-  const wrong: string[] = [];
-  for (const m of server.messages) {
-    const id = Number(/^X-Msg-Id: (\d+)\r\n/.exec(m.body.toString("latin1"))?.[1]);
-    if (!(id >= 0 && id < MESSAGES))
-      wrong.push(
-        `a message nobody sent: ${JSON.stringify(m.body.toString("latin1").slice(0, 40))}`,
-      );
-    else if (
-      m.body.toString("latin1") !==
-      `X-Msg-Id: ${id}\r\nSubject: load ${id}\r\n\r\nmessage ${id}\r\n`
-    )
-      wrong.push(`#${id} stored with other bytes`);
-    stored.set(id, (stored.get(id) ?? 0) + 1);
-  }
-  const counts = { sent: 0, refused: 0, failed: 0, unknown: 0 };
-  let unknownStored = 0;
-  let retried = 0;
-  results.forEach((r, i) => {
-    counts[r.outcome]++;
-    if (r.attempts > 1) retried++;
-    const n = stored.get(i) ?? 0;
-    if (n > 1) wrong.push(`#${i} stored ${n} times`);
-    if (r.outcome === "sent" && n !== 1) wrong.push(`#${i} reported sent, stored ${n} times`);
-    if ((r.outcome === "failed" || r.outcome === "refused") && n !== 0)
-      wrong.push(`#${i} reported ${r.outcome}, stored`);
-    if (r.outcome === "unknown" && n === 1) unknownStored++;
-  });
+    run,
+  );
+  const { counts, unknownStored, retried, wrong } = accountFor(
+    run,
+    results,
+    server.messages.map((m) => m.body.toString("latin1")),
+  );
 
   console.log(
     `faults under load: ${MESSAGES} messages in ${seconds.toFixed(1)} s (${(MESSAGES / seconds).toFixed(0)}/s); ` +
