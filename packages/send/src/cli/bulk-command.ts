@@ -11,10 +11,8 @@ import {
   credentialsFrom,
   describeError,
   serverAddr,
-  timeoutsFrom,
+  sessionOptionsFrom,
   tlsMode,
-  tlsOptionsFrom,
-  transcriptTo,
 } from "./common.js";
 import { EXIT } from "./exit-codes.js";
 import { envelopeFromHeaders } from "./headers.js";
@@ -58,19 +56,14 @@ export async function bulkCommand(argv: string[], io: CliIo): Promise<number> {
   const addr = serverAddr(v.server, mode);
   const files = messageFiles(v.dir, v.list);
   const auth = credentialsFrom(v, io);
-  const tlsOptions = tlsOptionsFrom(v);
-  const timeouts = timeoutsFrom(v);
-  const onLine = transcriptTo(io, v.transcript);
+  const session = sessionOptionsFrom(v, io);
   const rateLimit = v.rate === undefined ? undefined : parseRate(v.rate);
 
   const sender = createSender({
     addr,
     auth,
     tls: mode,
-    ...(tlsOptions ? { tlsOptions } : {}),
-    ...(timeouts ? { timeouts } : {}),
-    ...(onLine ? { onLine } : {}),
-    ...(v["local-name"] ? { localName: v["local-name"] } : {}),
+    ...session,
     ...(v.continue ? { onRecipientRefused: "continue" as const } : {}),
     pool: {
       maxConnections: count(v.connections, "--connections"),

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { credentialsFrom, describeError, serverAddr, tlsMode } from "./common.js";
+import {
+  credentialsFrom,
+  describeError,
+  serverAddr,
+  sessionOptionsFrom,
+  tlsMode,
+} from "./common.js";
 import { exitCodeFor } from "./exit-codes.js";
 import { UsageError } from "./io.js";
 
@@ -32,6 +38,21 @@ describe("command-line helpers", () => {
     });
     expect(credentialsFrom({}, io({ SMTP_PASSWORD: "p" }))).toBeNull();
     expect(() => credentialsFrom({ user: "u" }, io())).toThrow(UsageError);
+  });
+
+  it("sessionOptionsFrom sets only the options the flags gave, and checks them", () => {
+    expect(sessionOptionsFrom({}, io())).toEqual({});
+    const all = sessionOptionsFrom(
+      { insecure: true, timeout: "2.5", transcript: true, "local-name": "client.example" },
+      io(),
+    );
+    expect(all).toEqual({
+      tlsOptions: { rejectUnauthorized: false },
+      timeouts: { total: 2500 },
+      onLine: expect.any(Function),
+      localName: "client.example",
+    });
+    expect(() => sessionOptionsFrom({ timeout: "soon" }, io())).toThrow(UsageError);
   });
 
   it("exit codes follow sysexits.h", () => {

@@ -96,6 +96,28 @@ export function transcriptTo(io: CliIo, enabled: boolean | undefined): Transcrip
   return (direction, line) => io.stderr.write(`${direction === "client" ? "C:" : "S:"} ${line}\n`);
 }
 
+/** The session options the shared flags give, only those the user set: sendMail,
+ *  createSender and dial all take them as they are. */
+export interface SessionFlagOptions {
+  tlsOptions?: TlsOptions;
+  timeouts?: { total: number };
+  onLine?: TranscriptHook;
+  localName?: string;
+}
+
+/** --ca/--insecure, --timeout, --transcript and --local-name, checked before the first byte. */
+export function sessionOptionsFrom(values: ConnectionValues, io: CliIo): SessionFlagOptions {
+  const tlsOptions = tlsOptionsFrom(values);
+  const timeouts = timeoutsFrom(values);
+  const onLine = transcriptTo(io, values.transcript);
+  return {
+    ...(tlsOptions ? { tlsOptions } : {}),
+    ...(timeouts ? { timeouts } : {}),
+    ...(onLine ? { onLine } : {}),
+    ...(values["local-name"] ? { localName: values["local-name"] } : {}),
+  };
+}
+
 /** One line for an error, without a stack: what failed, where, and the reply. */
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);

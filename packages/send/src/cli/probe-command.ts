@@ -9,10 +9,8 @@ import {
   connectionArgs,
   describeError,
   serverAddr,
-  timeoutsFrom,
+  sessionOptionsFrom,
   tlsMode,
-  tlsOptionsFrom,
-  transcriptTo,
 } from "./common.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
@@ -46,9 +44,8 @@ export async function probeCommand(argv: string[], io: CliIo): Promise<number> {
   if (positionals.length > 1) throw new UsageError("probe takes one host[:port]");
   const mode = tlsMode(v.tls);
   const addr = serverAddr(positionals[0] ?? v.server, mode, "host[:port]");
-  const tlsOptions = tlsOptionsFrom(v);
-  const timeouts = timeoutsFrom(v);
-  const transcript = transcriptTo(io, v.transcript);
+  const { onLine: transcript, ...session } = sessionOptionsFrom(v, io);
+  const tlsOptions = session.tlsOptions;
   const print = (f: Finding) => io.stdout.write(`${f.label.padEnd(13)}${f.value}\n`);
 
   // The greeting is whatever the server said before we said anything.
@@ -62,9 +59,7 @@ export async function probeCommand(argv: string[], io: CliIo): Promise<number> {
   const options: DialOptions = {
     onLine,
     ...(mode === "implicit" ? { tls: "implicit" as const } : {}),
-    ...(tlsOptions ? { tlsOptions } : {}),
-    ...(timeouts ? { timeouts } : {}),
-    ...(v["local-name"] ? { localName: v["local-name"] } : {}),
+    ...session,
   };
 
   print({ label: "server", value: `${addr} (tls: ${mode})` });

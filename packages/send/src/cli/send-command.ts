@@ -8,10 +8,8 @@ import {
   credentialsFrom,
   describeError,
   serverAddr,
-  timeoutsFrom,
+  sessionOptionsFrom,
   tlsMode,
-  tlsOptionsFrom,
-  transcriptTo,
 } from "./common.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
@@ -51,9 +49,7 @@ export async function sendCommand(argv: string[], io: CliIo): Promise<number> {
   const to = v.to ?? [];
   if (to.length === 0) throw new UsageError("at least one --to is required");
   const auth = credentialsFrom(v, io);
-  const tlsOptions = tlsOptionsFrom(v);
-  const timeouts = timeoutsFrom(v);
-  const onLine = transcriptTo(io, v.transcript);
+  const session = sessionOptionsFrom(v, io);
 
   let body: MessageBody;
   if (v.file) {
@@ -75,10 +71,7 @@ export async function sendCommand(argv: string[], io: CliIo): Promise<number> {
       tls: mode,
       // The whole session, QUIT included, belongs in the transcript and the exit code's timing.
       awaitQuit: true,
-      ...(tlsOptions ? { tlsOptions } : {}),
-      ...(timeouts ? { timeouts } : {}),
-      ...(onLine ? { onLine } : {}),
-      ...(v["local-name"] ? { localName: v["local-name"] } : {}),
+      ...session,
       ...(v.continue ? { onRecipientRefused: "continue" as const } : {}),
     });
     io.stdout.write(`sent: ${result.reply.code} ${result.reply.message.replace(/\n/g, " / ")}\n`);
