@@ -1,8 +1,8 @@
 // Transcript tests after Go's src/net/smtp/smtp_test.go: the server script and the
 // client bytes it must produce sit side by side, and the bytes are compared exactly.
 import { type Auth, plainAuth } from "@smtp/auth";
-import { afterEach, describe, expect, it } from "vitest";
-import { Client, type ClientOptions, type InternalClientOptions } from "./client.js";
+import { describe, expect, it } from "vitest";
+import { Client } from "./client.js";
 import {
   InvalidArgumentError,
   SmtpError,
@@ -10,23 +10,9 @@ import {
   SmtpReplyError,
   TlsError,
 } from "./errors.js";
-import { crlf, ScriptedTransport } from "./test-util.js";
+import { crlf, ScriptedTransport, scriptedSessions } from "./test-util.js";
 
-const open: Client[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-});
-
-async function session(
-  server: string,
-  host = "fake.host",
-  options: InternalClientOptions & ClientOptions = {},
-): Promise<{ t: ScriptedTransport; c: Client }> {
-  const t = new ScriptedTransport(server);
-  const c = await Client.create(t, host, options);
-  open.push(c);
-  return { t, c };
-}
+const session = scriptedSessions();
 
 describe("Go's TestBasic, through the public API", () => {
   const server = `220 hello world

@@ -7,6 +7,8 @@
 // expected client transcript, exactly, and can count writes to check pipelining.
 import * as net from "node:net";
 import { Duplex } from "node:stream";
+import { afterEach } from "vitest";
+import { Client, type ClientOptions, type InternalClientOptions } from "./client.js";
 
 /** Go's tests write transcripts with "\n"; the wire has CRLF. */
 export function crlf(text: string): string {
@@ -45,6 +47,35 @@ export class ScriptedTransport extends Duplex {
   override _final(callback: (error?: Error | null) => void): void {
     callback();
   }
+}
+
+export interface ScriptedSession {
+  t: ScriptedTransport;
+  c: Client;
+  /** Each write the client made, as text: one entry is one write. */
+  writes: () => string[];
+}
+
+/**
+ * `session(server, host, options)`: a Client that has read the greeting and EHLO from
+ * `server` on a ScriptedTransport. Call once at the top of a test file: every Client it
+ * made is closed after each test.
+ */
+export function scriptedSessions(): (
+  server: string,
+  host?: string,
+  options?: InternalClientOptions & ClientOptions,
+) => Promise<ScriptedSession> {
+  const open: Client[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((c) => c.close()));
+  });
+  return async (server, host = "fake.host", options = {}) => {
+    const t = new ScriptedTransport(server);
+    const c = await Client.create(t, host, options);
+    open.push(c);
+    return { t, c, writes: () => t.writes.map((w) => w.toString("utf8")) };
+  };
 }
 
 export interface LoopbackServer {

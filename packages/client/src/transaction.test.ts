@@ -2,30 +2,16 @@
 // (RFC 3030), LMTP (RFC 2033) and streamed bodies. Every write the client makes is
 // recorded, so "one write" is checked as one entry, not inferred.
 import { Readable } from "node:stream";
-import { afterEach, describe, expect, it } from "vitest";
-import { Client, type InternalClientOptions } from "./client.js";
+import { describe, expect, it } from "vitest";
 import {
   MessageTooLargeError,
   RecipientsRefusedError,
   SmtpError,
   SmtpReplyError,
 } from "./errors.js";
-import { crlf, ScriptedTransport } from "./test-util.js";
+import { crlf, scriptedSessions } from "./test-util.js";
 
-const open: Client[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-});
-
-async function session(
-  server: string,
-  options: InternalClientOptions = {},
-): Promise<{ t: ScriptedTransport; c: Client; writes: () => string[] }> {
-  const t = new ScriptedTransport(server);
-  const c = await Client.create(t, "fake.host", options);
-  open.push(c);
-  return { t, c, writes: () => t.writes.map((w) => w.toString("utf8")) };
-}
+const session = scriptedSessions();
 
 const PIPELINING = "220 hi\n250-mx\n250 PIPELINING\n";
 
@@ -358,6 +344,7 @@ describe("LMTP send()", () => {
   it("reads one reply per accepted recipient after the body", async () => {
     const { c, writes } = await session(
       "220 lmtp\n250-lmtp\n250 PIPELINING\n250 ok\n250 ok\n550 no such user\n250 ok\n354 go\n250 2.0.0 a delivered\n452 4.2.2 c over quota\n",
+      "fake.host",
       { lmtp: true },
     );
     const result = await c.send(
