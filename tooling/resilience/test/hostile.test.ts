@@ -7,7 +7,6 @@
 import { connect } from "node:net";
 import { plainAuth } from "@smtp/auth";
 import {
-  type Client,
   ConnectionClosedError,
   dial,
   SmtpError,
@@ -35,29 +34,16 @@ import {
   stallsMidReply,
   writes,
 } from "../src/behaviours.js";
-import {
-  type HostileServer,
-  type HostileServerOptions,
-  startHostileServer,
-} from "../src/hostile-server.js";
+import type { HostileServer } from "../src/hostile-server.js";
 import { guardEachTest, rejection } from "./support/guards.js";
+import { harness } from "./support/harness.js";
 import { expectNoCredential, PASSWORD, USER } from "./support/secrets.js";
 
 const defer = guardEachTest();
 const TIMEOUTS = { connect: 2_000, greeting: 300, command: 300, finalReply: 300 };
 const MIB = 1024 * 1024;
 
-async function server(options: HostileServerOptions): Promise<HostileServer> {
-  const s = await startHostileServer(options);
-  defer(() => s.close());
-  return s;
-}
-
-async function client(s: HostileServer): Promise<Client> {
-  const c = await dial(s.address, { localName: "client.test", timeouts: TIMEOUTS });
-  defer(() => c.close());
-  return c;
-}
+const { server, client } = harness(defer, TIMEOUTS);
 
 /** Waits (a bounded number of turns) until the server has seen the client go away. */
 async function serverSawClose(s: HostileServer, index = 0): Promise<void> {

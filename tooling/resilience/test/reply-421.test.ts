@@ -11,12 +11,13 @@ import { makeTestPki } from "@smtp/test-certs";
 import { describe, expect, it } from "vitest";
 import { replyAt } from "../src/behaviours.js";
 import type { Step } from "../src/hostile-server.js";
-import { startHostileServer } from "../src/hostile-server.js";
 import { guardEachTest, rejection } from "./support/guards.js";
+import { harness } from "./support/harness.js";
 import { expectNoCredential, PASSWORD, USER } from "./support/secrets.js";
 
 const defer = guardEachTest();
 const TIMEOUTS = { connect: 2_000, greeting: 500, command: 500, finalReply: 500 };
+const { server } = harness(defer, TIMEOUTS);
 
 const STEPS: [Step, string][] = [
   ["connect", "greeting"],
@@ -35,7 +36,7 @@ for (const pipelining of [false, true]) {
     for (const [step, phase] of STEPS) {
       it(`421 at ${step}: SmtpReplyError 421, temporary, phase ${phase}`, async () => {
         const { ca, server: localhost } = await makeTestPki();
-        const s = await startHostileServer({
+        const s = await server({
           extensions: [
             "STARTTLS",
             "AUTH PLAIN LOGIN",
@@ -45,7 +46,6 @@ for (const pipelining of [false, true]) {
           tls: localhost,
           hook: replyAt(step, "421 4.3.2 service shutting down, closing channel"),
         });
-        defer(() => s.close());
         const error = await rejection(
           sendMail(
             s.address,
