@@ -16,8 +16,8 @@ import {
 export interface Harness {
   /** A hostile server on 127.0.0.1, closed after the test. */
   server(options: HostileServerOptions): Promise<HostileServer>;
-  /** A client dialled to `s` as "client.test" with the file's timeouts, closed after the test. */
-  client(s: HostileServer): Promise<Client>;
+  /** A client dialled to `s` as "client.test" with the file's timeouts (or `override`), closed after the test. */
+  client(s: HostileServer, override?: NonNullable<DialOptions["timeouts"]>): Promise<Client>;
 }
 
 export function harness(
@@ -30,8 +30,8 @@ export function harness(
       defer(() => s.close());
       return s;
     },
-    async client(s) {
-      const c = await dial(s.address, { localName: "client.test", timeouts });
+    async client(s, override) {
+      const c = await dial(s.address, { localName: "client.test", timeouts: override ?? timeouts });
       defer(() => c.close());
       return c;
     },
