@@ -30,3 +30,40 @@ describe("parseEnhancedCode (RFC 2034, RFC 3463)", () => {
     expect(parseEnhancedCode(code, text)).toBeUndefined();
   });
 });
+
+describe("parseEnhancedCode agrees with the grammar written as a regular expression", () => {
+  // The parser is hand-written for speed; this is the RFC 3463 §2 grammar it replaces.
+  const grammar = /^([245])\.(\d{1,3})\.(\d{1,3})(?=[ \t\n]|$)/;
+  const oracle = (code: number, text: string): string | undefined => {
+    const match = grammar.exec(text);
+    if (match === null || Math.trunc(code / 100) !== Number(match[1])) return undefined;
+    return match[0];
+  };
+  const texts = [
+    "",
+    "2",
+    "2.",
+    "2.1",
+    "2.1.",
+    "2.1.5",
+    "2.1.5 ",
+    "2.1.5x",
+    "2.1.5\r",
+    "2.1234.5 four digits",
+    "2.123.4567 four digits",
+    "2..5 empty subject",
+    "2.1..5",
+    ".2.1.5",
+    " 2.1.5",
+    "2.1.5.6 extra",
+    "4.0.0\nnext",
+    "5.7.1\tx",
+    "2.٣.5 non-ASCII digit",
+    "3.0.0",
+  ];
+  for (const code of [250, 354, 421, 550]) {
+    it.each(texts)(`${code} %j`, (text) => {
+      expect(parseEnhancedCode(code, text)).toBe(oracle(code, text));
+    });
+  }
+});

@@ -16,14 +16,13 @@
 //   addressNeedsSmtpUtf8(address: string): boolean
 //     true when the address has a non-ASCII character (RFC 6531 §3.2).
 
+import { Buffer } from "node:buffer";
 import { ExtensionNotSupportedError, InvalidArgumentError } from "./errors.js";
 
 // RFC 5321 §4.5.3.1.1-3.
 const MAX_LOCAL_PART = 64;
 const MAX_DOMAIN = 255;
 const MAX_PATH = 256; // "<" address ">"
-
-const encoder = new TextEncoder();
 
 function describe(code: number): string {
   if (code === 0) return "NUL";
@@ -57,6 +56,17 @@ export interface CheckAddressOptions {
   smtpUtf8Advertised: boolean;
 }
 
+/**
+ * The UTF-8 length of `text` in octets. An ASCII string (the usual address) is one octet
+ * per character: counted without encoding, so checking an address allocates nothing.
+ */
+function octets(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) > 0x7f) return Buffer.byteLength(text, "utf8");
+  }
+  return text.length;
+}
+
 /** Checks an address for MAIL FROM, RCPT TO or VRFY before anything is written. */
 export function checkAddress(address: string, options: CheckAddressOptions): void {
   checkLine(address, "an address");
@@ -73,17 +83,17 @@ export function checkAddress(address: string, options: CheckAddressOptions): voi
       "an address must not contain a space outside a quoted local part",
     );
   }
-  if (encoder.encode(local).length > MAX_LOCAL_PART) {
+  if (octets(local) > MAX_LOCAL_PART) {
     throw new InvalidArgumentError(
       `the local part of an address is longer than ${MAX_LOCAL_PART} octets (RFC 5321 §4.5.3.1.1)`,
     );
   }
-  if (encoder.encode(domain).length > MAX_DOMAIN) {
+  if (octets(domain) > MAX_DOMAIN) {
     throw new InvalidArgumentError(
       `the domain of an address is longer than ${MAX_DOMAIN} octets (RFC 5321 §4.5.3.1.2)`,
     );
   }
-  if (encoder.encode(address).length + 2 > MAX_PATH) {
+  if (octets(address) + 2 > MAX_PATH) {
     throw new InvalidArgumentError(
       `an address is longer than ${MAX_PATH - 2} octets (path limit ${MAX_PATH}, RFC 5321 §4.5.3.1.3)`,
     );
