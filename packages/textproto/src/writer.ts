@@ -3,6 +3,7 @@
 // flush(), so a pipelined group of commands (RFC 2920) costs one syscall and,
 // usually, one TCP segment.
 
+import { Buffer } from "node:buffer";
 import type { Writable } from "node:stream";
 import { DotEncoder } from "./dot.js";
 import { ConnectionClosedError, InvalidLineError } from "./errors.js";
@@ -99,8 +100,31 @@ export class Writer {
     if (text !== "") parts.push(text);
     this.#parts = [];
     if (parts.length === 1) return parts[0]!;
-    return Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p, "utf8") : p)));
+    return joinParts(parts);
   }
+}
+
+/**
+ * The batch as one Buffer, each text run encoded straight into it: no intermediate
+ * Buffer per string and no array of them (this runs once per write, i.e. per message
+ * when transactions are pipelined back to back). A small batch comes from Node's
+ * shared pool (Buffer.allocUnsafe), so it costs no ArrayBuffer of its own.
+ */
+function joinParts(parts: readonly (string | Uint8Array)[]): Buffer {
+  let total = 0;
+  for (const part of parts) {
+    total += typeof part === "string" ? Buffer.byteLength(part, "utf8") : part.length;
+  }
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const part of parts) {
+    if (typeof part === "string") at += out.write(part, at, "utf8");
+    else {
+      out.set(part, at);
+      at += part.length;
+    }
+  }
+  return out;
 }
 
 /** Resolves on 'drain'; rejects if the sink dies first, so a flush never hangs. */
