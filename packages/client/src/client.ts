@@ -120,6 +120,8 @@ export class Client implements AsyncDisposable {
   private localName: string;
   private tlsActive: boolean;
   private didHello = false;
+  /** The hello attempt (EHLO, then HELO) is over, whatever its outcome. */
+  private helloSettled = false;
   private helloError: unknown;
   /** undefined after HELO: extensions unknown (Go's nil map). */
   private ext: Map<string, string> | undefined;
@@ -380,8 +382,23 @@ export class Client implements AsyncDisposable {
           }
         }
       }
+      this.helloSettled = true;
     }
     if (this.helloError !== undefined) throw this.helloError;
+  }
+
+  /**
+   * @internal True when ensureHello() would resolve at once without doing anything: the
+   * hello is over and succeeded, and the session is alive. send() then skips the await
+   * (a promise and a resumption per message on the back-to-back path).
+   */
+  get helloReady(): boolean {
+    return (
+      this.helloSettled &&
+      this.helloError === undefined &&
+      this.broken === undefined &&
+      !this.isClosed
+    );
   }
 
   private async ehlo(): Promise<void> {

@@ -116,7 +116,7 @@ export async function runTransaction(
     checkRcptOptions(r.options);
   }
 
-  await client.ensureHello();
+  if (!client.helloReady) await client.ensureHello();
   const ext = client.extensionMap ?? new Map<string, string>();
   const mailOptions: MailOptions = { ...envelope.mailOptions };
   // RFC 1870 §3: declare the size when it is known, so an oversized message fails early.
@@ -189,12 +189,25 @@ export async function runTransaction(
     for (const line of rcptLines) rcptReplies.push(await client.cmd("command", 0, line));
   }
 
-  const results: RecipientResult[] = recipients.map((r, i) => {
+  // One pass (this runs per message): every result, the accepted and the refused ones.
+  const results: RecipientResult[] = [];
+  const accepted: RecipientResult[] = [];
+  const rejected: RecipientResult[] = [];
+  let firstRejected = -1;
+  for (let i = 0; i < recipients.length; i++) {
     const reply = rcptReplies[i]!;
-    return { address: r.address, ok: Math.trunc(reply.code / 10) === 25, reply };
-  });
-  const accepted = results.filter((r) => r.ok);
-  const rejected = results.filter((r) => !r.ok);
+    const result = {
+      address: recipients[i]!.address,
+      ok: Math.trunc(reply.code / 10) === 25,
+      reply,
+    };
+    results.push(result);
+    if (result.ok) accepted.push(result);
+    else {
+      if (firstRejected < 0) firstRejected = i;
+      rejected.push(result);
+    }
+  }
 
   let failure: SmtpError | undefined;
   if (mailReply.code !== 250) {
@@ -202,7 +215,7 @@ export async function runTransaction(
   } else if (accepted.length === 0 || (rejected.length > 0 && mode === "abort")) {
     failure = new RecipientsRefusedError(results, {
       phase: "command",
-      command: rcptLines[results.indexOf(rejected[0]!)],
+      command: rcptLines[firstRejected],
       allRefused: accepted.length === 0,
     });
   }
@@ -257,17 +270,15 @@ export async function runTransaction(
     await flushed;
     return replies;
   });
-  const chunkReplies = allReplies.slice(0, finals.chunkLines.length);
-  const finalReplies = allReplies.slice(finals.chunkLines.length);
-  const refusedChunk = chunkReplies.findIndex((r) => r.code !== 250);
-  if (refusedChunk >= 0) {
+  const chunkCount = finals.chunkLines.length;
+  for (let i = 0; i < chunkCount; i++) {
+    const chunkReply = allReplies[i]!;
+    if (chunkReply.code === 250) continue;
     // RFC 3030 §2: after a refused chunk the whole message is refused. The LAST chunk
     // ended the transaction, and the lock may already be another send()'s: no RSET.
-    throw new SmtpReplyError(chunkReplies[refusedChunk]!, {
-      phase: "data",
-      command: finals.chunkLines[refusedChunk],
-    });
+    throw new SmtpReplyError(chunkReply, { phase: "data", command: finals.chunkLines[i] });
   }
+  const finalReplies = chunkCount === 0 ? allReplies : allReplies.slice(chunkCount);
 
   if (client.lmtp) {
     const lmtp = accepted.map((r, i) => {
@@ -382,15 +393,30 @@ async function sendDotted(client: Client, body: MessageBody, replies: number): P
   // is all there: gather it.
   const inMemory = typeof body === "string" || body instanceof Uint8Array;
   let unflushed = 0;
-  await pump(client, body, async (chunk) => {
-    const encoded = encoder.encode(chunk);
-    writer.writeBytes(encoded);
-    unflushed += encoded.length;
-    if (!inMemory || unflushed >= CHUNK_SIZE) {
-      unflushed = 0;
-      await client.guard("data", client.timeouts.command, () => writer.flush());
+  if (body instanceof Uint8Array) {
+    // All there already (a string was encoded by runTransaction): encoded straight into
+    // the batch, with no source to wait for (pump's per-chunk promises cost per message).
+    for (let at = 0; at < body.length; at += CHUNK_SIZE) {
+      const chunk = body.length <= CHUNK_SIZE ? body : body.subarray(at, at + CHUNK_SIZE);
+      const encoded = encoder.encode(chunk);
+      writer.writeBytes(encoded);
+      unflushed += encoded.length;
+      if (unflushed >= CHUNK_SIZE) {
+        unflushed = 0;
+        await client.guard("data", client.timeouts.command, () => writer.flush());
+      }
     }
-  });
+  } else {
+    await pump(client, body, async (chunk) => {
+      const encoded = encoder.encode(chunk);
+      writer.writeBytes(encoded);
+      unflushed += encoded.length;
+      if (!inMemory || unflushed >= CHUNK_SIZE) {
+        unflushed = 0;
+        await client.guard("data", client.timeouts.command, () => writer.flush());
+      }
+    });
+  }
   writer.writeBytes(encoder.end());
   const reads: Promise<Reply>[] = [];
   for (let i = 0; i < replies; i++) reads.push(client.text.expect(0).then(toReply));
