@@ -1,6 +1,6 @@
 // Conn bundles a Reader, a Writer and a Pipeline over one transport (Go's
 // textproto.Conn). Every cmd() issued in the same tick shares ONE write: the
-// flush is scheduled with queueMicrotask, so a pipelined group of commands
+// flush is scheduled as a microtask, so a pipelined group of commands
 // (RFC 2920) leaves in one sink.write, and the replies are read in order.
 
 import type { Duplex } from "node:stream";
@@ -8,6 +8,8 @@ import { ConnectionClosedError } from "./errors.js";
 import { Pipeline } from "./pipeline.js";
 import { Reader, type ReaderOptions, type Response } from "./reader.js";
 import { Writer } from "./writer.js";
+
+const RESOLVED = Promise.resolve();
 
 export interface ConnOptions extends Omit<ReaderOptions, "trace"> {
   /** Sees every command line written and every reply line read (not body bytes). */
@@ -112,18 +114,25 @@ export class Conn {
   #scheduleFlush(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
-    queueMicrotask(() => {
-      this.#flushScheduled = false;
-      // A failed write also ends the reads (the transport closes or errors);
-      // the caller learns of it through the reply it waits for.
-      this.writer.flush().catch((error: unknown) => {
-        const cause = error instanceof Error ? error : undefined;
-        this.reader.destroy(
-          error instanceof ConnectionClosedError
-            ? error
-            : new ConnectionClosedError("write failed", { cause }),
-        );
-      });
-    });
+    // A reaction on a settled promise rather than queueMicrotask: the same microtask
+    // turn, without the AsyncResource queueMicrotask makes per call (this runs once
+    // per pipelined group, i.e. per message when transactions go back to back).
+    RESOLVED.then(this.#flushScheduledBatch);
   }
+
+  readonly #flushScheduledBatch = (): void => {
+    this.#flushScheduled = false;
+    this.writer.flush().catch(this.#onFlushFailed);
+  };
+
+  /** A failed write also ends the reads (the transport closes or errors); the caller
+   *  learns of it through the reply it waits for. */
+  readonly #onFlushFailed = (error: unknown): void => {
+    const cause = error instanceof Error ? error : undefined;
+    this.reader.destroy(
+      error instanceof ConnectionClosedError
+        ? error
+        : new ConnectionClosedError("write failed", { cause }),
+    );
+  };
 }

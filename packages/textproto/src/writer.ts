@@ -9,6 +9,8 @@ import { DotEncoder } from "./dot.js";
 import { ConnectionClosedError, InvalidLineError } from "./errors.js";
 
 const CRLF = "\r\n";
+/** What a flush that did not have to wait returns: one settled promise, shared. */
+const DONE: Promise<void> = Promise.resolve();
 
 export interface DotWriter {
   /** Dot-stuffs `chunk` and writes it; resolves when the sink accepted it (backpressure). */
@@ -57,12 +59,12 @@ export class Writer {
    */
   flush(): Promise<void> {
     const chunk = this.#takeBatch();
-    if (chunk === null) return Promise.resolve();
+    if (chunk === null) return DONE;
     const sink = this.#sink;
     if (sink.destroyed || sink.writableEnded) {
       return Promise.reject(new ConnectionClosedError("cannot write: connection closed"));
     }
-    if (sink.write(chunk)) return Promise.resolve();
+    if (sink.write(chunk)) return DONE;
     return waitForDrain(sink);
   }
 
