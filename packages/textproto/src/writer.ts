@@ -94,14 +94,18 @@ export class Writer {
     this.#sink = sink;
   }
 
-  #takeBatch(): string | Uint8Array | null {
+  #takeBatch(): Uint8Array | null {
     const parts = this.#parts;
     const text = this.#text;
     this.#text = "";
-    if (parts.length === 0) return text === "" ? null : text;
+    // Always bytes, never a string: the sink's write path then sees one type only, so a
+    // lone command (QUIT, EHLO) after a run of messages does not throw Node's optimised
+    // stream code back to the interpreter (measured: recompiling it cost per message).
+    if (parts.length === 0) return text === "" ? null : Buffer.from(text, "utf8");
     if (text !== "") parts.push(text);
     this.#parts = [];
-    if (parts.length === 1) return parts[0]!;
+    // A string part is always followed by bytes (writeBytes pushes the text first).
+    if (parts.length === 1) return parts[0] as Uint8Array;
     return joinParts(parts);
   }
 }
