@@ -35,6 +35,7 @@ import {
 import { Deadline, resolveTimeouts, type Timeouts } from "./timeouts.js";
 import { channelBindingOf, upgradeToTls } from "./tls.js";
 import {
+  checkEnvelope,
   type Envelope,
   type MessageBody,
   runTransaction,
@@ -132,7 +133,9 @@ export class Client implements AsyncDisposable {
   private readonly deadline: Deadline;
   private readonly transcript: Transcript;
   private locked = false;
-  private encoder: DotEncoder | undefined;
+  // Made with the session, not on its first message: a constructor first reached in the
+  // hot send path (a connection's first DATA) made V8 deoptimise it.
+  private encoder = new DotEncoder();
   private readonly lockWaiters: (() => void)[] = [];
   private broken: Error | undefined;
   private isClosed = false;
@@ -286,7 +289,7 @@ export class Client implements AsyncDisposable {
    * which also ends the session) is replaced.
    */
   dotEncoder(): DotEncoder {
-    if (this.encoder === undefined || this.encoder.state !== "begin") {
+    if (this.encoder.state !== "begin") {
       this.encoder = new DotEncoder();
     }
     return this.encoder;
@@ -593,7 +596,11 @@ export class Client implements AsyncDisposable {
   async send(envelope: Envelope, body: MessageBody): Promise<TransactionResult> {
     const release = await this.acquire();
     try {
-      return await runTransaction(this, envelope, body, release);
+      const checked = checkEnvelope(envelope);
+      // Here, not in runTransaction: only a connection's first message takes this path,
+      // and inside a large hot function it made V8 throw that function's code away.
+      if (!this.helloReady) await this.ensureHello();
+      return await runTransaction(this, checked, body, release);
     } finally {
       release();
     }

@@ -93,14 +93,74 @@ function normaliseRecipients(to: Envelope["to"]): Recipient[] {
   });
 }
 
-/** Runs the transaction while holding the client's lock; `release` may be called early. */
+/**
+ * What one transaction will write, worked out (and checked) before a byte is written.
+ * Built once per message by planTransaction; the steps below only read it. The steps are
+ * small functions on purpose: the message path is hot, and V8 recompiles a function
+ * whole when a path it never saw is taken (a new connection's first message), so a
+ * small unit costs little to recompile where one large one cost ~100 ms.
+ */
+interface Plan {
+  mode: "abort" | "continue";
+  recipients: Recipient[];
+  mailLine: string;
+  rcptLines: string[];
+  payload: MessageBody;
+  chunking: boolean;
+  pipelining: boolean;
+  /** DATA goes in the envelope's batch (see the top of the file). */
+  dataInBatch: boolean;
+}
+
+interface EnvelopeReplies {
+  mail: Reply;
+  rcpts: Reply[];
+  /** DATA's reply when DATA was in the batch. */
+  data: Reply | undefined;
+}
+
+interface Tally {
+  results: RecipientResult[];
+  accepted: RecipientResult[];
+  rejected: RecipientResult[];
+  firstRejected: number;
+}
+
+/**
+ * Runs the transaction while holding the client's lock; `release` may be called early.
+ * Client.send has checked the envelope (checkEnvelope) and done the hello.
+ */
 export async function runTransaction(
   client: Client,
-  envelope: Envelope,
+  envelope: CheckedEnvelope,
   body: MessageBody,
   release: () => void,
 ): Promise<TransactionResult> {
-  // 1. Everything that can be checked is checked before a byte is written.
+  const plan = planTransaction(client, envelope, body);
+  const replies = plan.pipelining
+    ? await sendEnvelopePipelined(client, plan)
+    : await sendEnvelopeInTurn(client, plan);
+  const tally = tallyRecipients(plan.recipients, replies.rcpts);
+  const failure = envelopeFailure(plan, replies.mail, tally);
+  if (failure !== undefined) {
+    await abandon(client, replies.data, tally.accepted.length, failure);
+    throw failure;
+  }
+  if (!plan.chunking) await startData(client, replies.data);
+  const finals = await sendBody(client, plan, client.lmtp ? tally.accepted.length : 1);
+  const allReplies = await finalReplies(client, plan.pipelining, finals, release);
+  return transactionResult(client, tally, finals, allReplies);
+}
+
+/** An envelope whose every part was checked, with its recipients in one shape. */
+export interface CheckedEnvelope {
+  envelope: Envelope;
+  mode: "abort" | "continue";
+  recipients: Recipient[];
+}
+
+/** 1. Everything that can be checked without the server is checked before a byte is written (the hello included). */
+export function checkEnvelope(envelope: Envelope): CheckedEnvelope {
   if (typeof envelope?.from !== "string") {
     throw new InvalidArgumentError("envelope.from must be a string");
   }
@@ -115,87 +175,102 @@ export async function runTransaction(
     checkLine(r.address, "a recipient address");
     checkRcptOptions(r.options);
   }
+  return { envelope, mode, recipients };
+}
 
-  if (!client.helloReady) await client.ensureHello();
+/** 2. Every line built against the server's extensions (which may still refuse a value). */
+function planTransaction(client: Client, checked: CheckedEnvelope, body: MessageBody): Plan {
+  const { envelope, mode, recipients } = checked;
   const ext = client.extensionMap ?? new Map<string, string>();
   const mailOptions: MailOptions = { ...envelope.mailOptions };
-  // RFC 1870 §3: declare the size when it is known, so an oversized message fails early.
   const chunking =
     (envelope.chunking === true || mailOptions.body === "BINARYMIME") && ext.has("CHUNKING");
   // A string body is encoded once, here, for SIZE and for the wire.
   const payload: MessageBody = typeof body === "string" ? utf8.encode(body) : body;
+  // RFC 1870 §3: declare the size when it is known, so an oversized message fails early.
   const size = knownSize(payload, chunking);
   if (mailOptions.size === undefined && size !== undefined && ext.has("SIZE")) {
     mailOptions.size = size;
   }
   const needsUtf8 =
     addressNeedsSmtpUtf8(envelope.from) || recipients.some((r) => addressNeedsSmtpUtf8(r.address));
-  const mailLine = client.mailLine(envelope.from, mailOptions, needsUtf8);
-  const rcptLines = recipients.map((r) => client.rcptLine(r.address, r.options));
-  const pipelining = ext.has("PIPELINING");
-  const t = client.timeouts;
+  return {
+    mode,
+    recipients,
+    mailLine: client.mailLine(envelope.from, mailOptions, needsUtf8),
+    rcptLines: recipients.map((r) => client.rcptLine(r.address, r.options)),
+    payload,
+    chunking,
+    pipelining: ext.has("PIPELINING"),
+    // DATA joins the batch only when a 354 can never force us to deliver what the caller
+    // wanted aborted: in "continue" mode, or with one recipient (refused means nobody is
+    // accepted, and a lone dot then delivers nothing). In "abort" mode with several
+    // recipients DATA waits for the RCPT replies: once a server said 354, the data can
+    // only be ended by delivering it (RFC 2920 §3.1) or by dropping the connection.
+    dataInBatch: !chunking && (mode === "continue" || recipients.length === 1),
+  };
+}
 
-  // 2. The envelope.
-  let mailReply: Reply;
-  let rcptReplies: Reply[];
-  let dataReply: Reply | undefined;
-  // DATA joins the batch only when a 354 can never force us to deliver what the caller
-  // wanted aborted: in "continue" mode, or with one recipient (refused means nobody is
-  // accepted, and a lone dot then delivers nothing). In "abort" mode with several
-  // recipients DATA waits for the RCPT replies: once a server said 354, the data can
-  // only be ended by delivering it (RFC 2920 §3.1) or by dropping the connection.
-  const dataInBatch = !chunking && (mode === "continue" || recipients.length === 1);
-  if (pipelining) {
-    const lines = dataInBatch ? [mailLine, ...rcptLines, "DATA"] : [mailLine, ...rcptLines];
-    const replies = await client.guard("command", t.command, async () => {
-      // Every cmd() in this synchronous loop joins one batch: one write (textproto Conn).
-      const pending: Promise<Response>[] = [];
-      for (const line of lines) pending.push(client.text.cmd(line, 0));
-      // Read in order; every reply is waited for (the pipeline stays in step) and the
-      // first failure is reported against its command. A read rejected before its turn
-      // is already handled: the textproto Pipeline chains a handler onto every read.
-      const replies: Reply[] = [];
-      let failedAt = -1;
-      let failure: unknown;
-      for (let i = 0; i < pending.length; i++) {
-        try {
-          replies.push(toReply(await pending[i]!));
-        } catch (err) {
-          if (failedAt < 0) {
-            failedAt = i;
-            failure = err;
-          }
+/** 3a. The envelope in one write (RFC 2920); every reply read in order. */
+async function sendEnvelopePipelined(client: Client, plan: Plan): Promise<EnvelopeReplies> {
+  const { mailLine, rcptLines, dataInBatch, recipients } = plan;
+  const lines = dataInBatch ? [mailLine, ...rcptLines, "DATA"] : [mailLine, ...rcptLines];
+  const replies = await client.guard("command", client.timeouts.command, async () => {
+    // Every cmd() in this synchronous loop joins one batch: one write (textproto Conn).
+    const pending: Promise<Response>[] = [];
+    for (const line of lines) pending.push(client.text.cmd(line, 0));
+    // Read in order; every reply is waited for (the pipeline stays in step) and the
+    // first failure is reported against its command. A read rejected before its turn
+    // is already handled: the textproto Pipeline chains a handler onto every read.
+    const replies: Reply[] = [];
+    let failedAt = -1;
+    let failure: unknown;
+    for (let i = 0; i < pending.length; i++) {
+      try {
+        replies.push(toReply(await pending[i]!));
+      } catch (err) {
+        if (failedAt < 0) {
+          failedAt = i;
+          failure = err;
         }
       }
-      if (failedAt >= 0) {
-        // A server that refuses with 421 closes the channel (RFC 5321 §3.8), so the
-        // replies after it never come: report the reply that said why, as the
-        // command-by-command path would, not the closed connection it left behind.
-        const said = replies.slice(0, failedAt).findIndex((r) => r.code >= 400);
-        if (said >= 0) throw refusalInBatch(replies.slice(0, said + 1), lines, recipients);
-        throw client.mapError(failure, "command", lines[failedAt]);
-      }
-      return replies;
-    });
-    mailReply = replies[0]!;
-    rcptReplies = replies.slice(1, 1 + rcptLines.length);
-    dataReply = dataInBatch ? replies[replies.length - 1] : undefined;
-  } else {
-    mailReply = await client.cmd("command", 0, mailLine);
-    if (mailReply.code !== 250) {
-      throw new SmtpReplyError(mailReply, { phase: "command", command: mailLine });
     }
-    rcptReplies = [];
-    for (const line of rcptLines) rcptReplies.push(await client.cmd("command", 0, line));
-  }
+    if (failedAt >= 0) {
+      // A server that refuses with 421 closes the channel (RFC 5321 §3.8), so the
+      // replies after it never come: report the reply that said why, as the
+      // command-by-command path would, not the closed connection it left behind.
+      const said = replies.slice(0, failedAt).findIndex((r) => r.code >= 400);
+      if (said >= 0) throw refusalInBatch(replies.slice(0, said + 1), lines, recipients);
+      throw client.mapError(failure, "command", lines[failedAt]);
+    }
+    return replies;
+  });
+  return {
+    mail: replies[0]!,
+    rcpts: replies.slice(1, 1 + rcptLines.length),
+    data: dataInBatch ? replies[replies.length - 1] : undefined,
+  };
+}
 
-  // One pass (this runs per message): every result, the accepted and the refused ones.
+/** 3b. Without PIPELINING: command by command (Go's SendMail); a refused MAIL stops here. */
+async function sendEnvelopeInTurn(client: Client, plan: Plan): Promise<EnvelopeReplies> {
+  const mail = await client.cmd("command", 0, plan.mailLine);
+  if (mail.code !== 250) {
+    throw new SmtpReplyError(mail, { phase: "command", command: plan.mailLine });
+  }
+  const rcpts: Reply[] = [];
+  for (const line of plan.rcptLines) rcpts.push(await client.cmd("command", 0, line));
+  return { mail, rcpts, data: undefined };
+}
+
+/** Every recipient's result, the accepted and the refused ones, in one pass. */
+function tallyRecipients(recipients: readonly Recipient[], replies: readonly Reply[]): Tally {
   const results: RecipientResult[] = [];
   const accepted: RecipientResult[] = [];
   const rejected: RecipientResult[] = [];
   let firstRejected = -1;
   for (let i = 0; i < recipients.length; i++) {
-    const reply = rcptReplies[i]!;
+    const reply = replies[i]!;
     const result = {
       address: recipients[i]!.address,
       ok: Math.trunc(reply.code / 10) === 25,
@@ -208,46 +283,59 @@ export async function runTransaction(
       rejected.push(result);
     }
   }
+  return { results, accepted, rejected, firstRejected };
+}
 
-  let failure: SmtpError | undefined;
-  if (mailReply.code !== 250) {
-    failure = new SmtpReplyError(mailReply, { phase: "command", command: mailLine });
-  } else if (accepted.length === 0 || (rejected.length > 0 && mode === "abort")) {
-    failure = new RecipientsRefusedError(results, {
+/** Why the transaction cannot go on to the body, if it cannot. */
+function envelopeFailure(plan: Plan, mail: Reply, tally: Tally): SmtpError | undefined {
+  if (mail.code !== 250) {
+    return new SmtpReplyError(mail, { phase: "command", command: plan.mailLine });
+  }
+  const { accepted, rejected } = tally;
+  if (accepted.length === 0 || (rejected.length > 0 && plan.mode === "abort")) {
+    return new RecipientsRefusedError(tally.results, {
       phase: "command",
-      command: rcptLines[firstRejected],
+      command: plan.rcptLines[tally.firstRejected],
       allRefused: accepted.length === 0,
     });
   }
-  if (failure !== undefined) {
-    await abandon(client, dataReply, accepted.length, failure);
-    throw failure;
-  }
+  return undefined;
+}
 
-  if (!chunking) {
-    dataReply ??= await client.cmd("data", 0, "DATA");
-    if (dataReply.code !== 354) {
-      const refused = new SmtpReplyError(dataReply, { phase: "data", command: "DATA" });
-      await resetQuietly(client);
-      throw refused;
-    }
-  }
+/** DATA (unless its 354 already came in the batch); a refusal resets the session. */
+async function startData(client: Client, batched: Reply | undefined): Promise<void> {
+  const reply = batched ?? (await client.cmd("data", 0, "DATA"));
+  if (reply.code === 354) return;
+  const refused = new SmtpReplyError(reply, { phase: "data", command: "DATA" });
+  await resetQuietly(client);
+  throw refused;
+}
 
-  // 3. The body, then the final reply(ies), read in pipeline order.
-  const finalCount = client.lmtp ? accepted.length : 1;
-  let finals: Finals;
+/** 4. The body; the final reply(ies) are queued in pipeline order, not yet read. */
+async function sendBody(client: Client, plan: Plan, finalCount: number): Promise<Finals> {
   try {
-    finals = chunking
-      ? await sendChunked(client, payload, pipelining, finalCount)
-      : await sendDotted(client, payload, finalCount);
+    return plan.chunking
+      ? await sendChunked(client, plan.payload, plan.pipelining, finalCount)
+      : await sendDotted(client, plan.payload, finalCount);
   } catch (err) {
     // A refused BDAT chunk: the transaction failed, the session is still in step.
     if (err instanceof SmtpReplyError) await resetQuietly(client);
     throw err;
   }
+}
 
-  // With PIPELINING the next transaction may write now; its commands join the batch
-  // that holds our final dot. Without it, RFC 2920 forbids that: keep the lock.
+/**
+ * 5. The final replies, once our last bytes are written. With PIPELINING the next
+ * transaction may write first: its commands join the batch that holds our final dot.
+ * Without it, RFC 2920 forbids that: the lock is kept until the reply.
+ */
+async function finalReplies(
+  client: Client,
+  pipelining: boolean,
+  finals: Finals,
+  release: () => void,
+): Promise<Reply[]> {
+  const t = client.timeouts;
   let flushed: Promise<void>;
   if (pipelining) {
     release();
@@ -263,13 +351,21 @@ export async function runTransaction(
     flushed = client.guard("final-reply", t.finalReply, () => client.text.flush());
     await flushed;
   }
-
-  const allReplies = await client.guard("final-reply", t.finalReply, async () => {
+  return client.guard("final-reply", t.finalReply, async () => {
     // Never report a result for bytes still in our buffer.
     const replies = await finals.replies;
     await flushed;
     return replies;
   });
+}
+
+/** 6. The outcome: refused BDAT chunks, LMTP's per-recipient replies, the final reply. */
+function transactionResult(
+  client: Client,
+  tally: Tally,
+  finals: Finals,
+  allReplies: readonly Reply[],
+): TransactionResult {
   const chunkCount = finals.chunkLines.length;
   for (let i = 0; i < chunkCount; i++) {
     const chunkReply = allReplies[i]!;
@@ -279,33 +375,36 @@ export async function runTransaction(
     throw new SmtpReplyError(chunkReply, { phase: "data", command: finals.chunkLines[i] });
   }
   const finalReplies = chunkCount === 0 ? allReplies : allReplies.slice(chunkCount);
-
-  if (client.lmtp) {
-    const lmtp = accepted.map((r, i) => {
-      const reply = finalReplies[i]!;
-      return { address: r.address, ok: reply.code === 250, reply };
-    });
-    const delivered = lmtp.find((r) => r.ok);
-    if (delivered === undefined) {
-      throw new RecipientsRefusedError(lmtp, {
-        phase: "final-reply",
-        command: finals.command,
-        allRefused: true,
-      });
-    }
-    return {
-      recipients: results,
-      accepted: accepted.map((r) => r.address),
-      rejected,
-      reply: delivered.reply,
-      lmtp,
-    };
-  }
+  const { results, accepted, rejected } = tally;
+  if (client.lmtp) return lmtpResult(tally, finals, finalReplies);
   const reply = finalReplies[0]!;
   if (reply.code !== 250) {
     throw new SmtpReplyError(reply, { phase: "final-reply", command: finals.command });
   }
   return { recipients: results, accepted: accepted.map((r) => r.address), rejected, reply };
+}
+
+/** LMTP (RFC 2033 §4.2): one delivery reply per accepted recipient; one success suffices. */
+function lmtpResult(tally: Tally, finals: Finals, replies: readonly Reply[]): TransactionResult {
+  const lmtp = tally.accepted.map((r, i) => {
+    const reply = replies[i]!;
+    return { address: r.address, ok: reply.code === 250, reply };
+  });
+  const delivered = lmtp.find((r) => r.ok);
+  if (delivered === undefined) {
+    throw new RecipientsRefusedError(lmtp, {
+      phase: "final-reply",
+      command: finals.command,
+      allRefused: true,
+    });
+  }
+  return {
+    recipients: tally.results,
+    accepted: tally.accepted.map((r) => r.address),
+    rejected: tally.rejected,
+    reply: delivered.reply,
+    lmtp,
+  };
 }
 
 interface Finals {
@@ -317,7 +416,6 @@ interface Finals {
   command: string;
 }
 
-/** Leaves the transaction without a message (RFC 2920 §3.1), so the session stays usable. */
 /**
  * The error for a pipelined envelope whose last reply in `replies` is a refusal after
  * which the server went away: MAIL's reply, a RCPT's (per recipient, as RCPT refusals
@@ -344,6 +442,7 @@ function refusalInBatch(
   });
 }
 
+/** Leaves the transaction without a message (RFC 2920 §3.1), so the session stays usable. */
 async function abandon(
   client: Client,
   dataReply: Reply | undefined,
