@@ -102,6 +102,15 @@ function snapshotTls(socket: Duplex): TlsConnectionState | undefined {
   };
 }
 
+/**
+ * An empty array that already has V8's object elements kind. A `[]` starts as an array
+ * of small integers and changes kind at its first push; on a new connection that first
+ * push threw away the optimised code of the hot send path (--trace-deopt: "not a Smi").
+ */
+function objectArray<T>(): T[] {
+  return ([null] as unknown[]).slice(1) as T[];
+}
+
 /** Reads the 220 greeting on an open socket and returns the session (Go's NewClient). */
 export function newClient(
   socket: Duplex,
@@ -136,7 +145,8 @@ export class Client implements AsyncDisposable {
   // Made with the session, not on its first message: a constructor first reached in the
   // hot send path (a connection's first DATA) made V8 deoptimise it.
   private encoder = new DotEncoder();
-  private readonly lockWaiters: (() => void)[] = [];
+  // Object elements from the start: see objectArray().
+  private readonly lockWaiters: (() => void)[] = objectArray();
   private broken: Error | undefined;
   private isClosed = false;
   private closing: Promise<void> | undefined;

@@ -339,11 +339,12 @@ async function finalReplies(
   let flushed: Promise<void>;
   if (pipelining) {
     release();
-    // Runs after every queued microtask, i.e. after a waiting send() has had its turn
-    // to add MAIL/RCPT/DATA to the batch; the flush then finds an empty batch. A write
+    // Runs once the microtask queue has drained (here, in a promise reaction, Node runs
+    // a nextTick after it), i.e. after a waiting send() has had its turn to add
+    // MAIL/RCPT/DATA to the batch, which then leaves with our dot in one write. A write
     // error also destroys the reader, so the final read reports it.
     flushed = new Promise<void>((resolve) => {
-      setImmediate(() => {
+      process.nextTick(() => {
         client.text.flush().then(resolve, () => resolve());
       });
     });

@@ -98,6 +98,15 @@ function toBuffer(chunk: Uint8Array | string): Buffer {
   return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
+/**
+ * An empty array that already has V8's object elements kind. A `[]` starts as an array
+ * of small integers and changes kind at its first push; on a new connection that first
+ * push threw away the optimised code of the hot read path (--trace-deopt: "not a Smi").
+ */
+function objectArray<T>(): T[] {
+  return ([null] as unknown[]).slice(1) as T[];
+}
+
 export class Reader {
   readonly #maxLine: number;
   readonly #trace: ((line: string) => void) | undefined;
@@ -107,7 +116,7 @@ export class Reader {
   /** Dropping the tail of an over-long line until its LF arrives. */
   #discarding = false;
   /** Queued reads, FIFO: `#ops[#head]` runs next (an index, as shift() is O(n)). */
-  #ops: (Op | undefined)[] = [];
+  #ops: (Op | undefined)[] = objectArray();
   #head = 0;
   #driving = false;
   #eof = false;
