@@ -6,7 +6,7 @@
 //
 // reuse: one Client, N x (Mail, Rcpt, Data, Write, Close); oneshot: N x smtp.SendMail;
 // big: one smtp.SendMail-shaped session whose body is pool.bin replayed in 64 KiB writes
-// up to N bytes. A warm-up of the same kind runs first. CPU time is the whole process's
+// up to N bytes. A warm-up of the same kind runs first (-warmup-rounds times, N in all). CPU time is the whole process's
 // (every thread, so the garbage collector too) from syscall.Getrusage.
 package main
 
@@ -31,6 +31,7 @@ var (
 	addr   = flag.String("addr", "127.0.0.1:2525", "sink address")
 	amount = flag.Int64("amount", 3000, "messages (reuse, oneshot) or body bytes (big)")
 	warmup = flag.Int64("warmup", 300, "the same, for the untimed warm-up")
+	rounds = flag.Int64("warmup-rounds", 1, "the warm-up's work split into this many runs (reuse: connections)")
 	small  = flag.String("small", "", "the small message file")
 	pool   = flag.String("pool", "", "the big body's pool file")
 )
@@ -110,7 +111,9 @@ func main() {
 	default:
 		check(fmt.Errorf("unknown mode %q", *mode))
 	}
-	run(*warmup)
+	for round := int64(0); round < *rounds; round++ {
+		run((*warmup + *rounds - 1) / *rounds)
+	}
 	cpuStart, systemStart := cpuSeconds()
 	start := time.Now()
 	run(*amount)

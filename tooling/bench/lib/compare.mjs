@@ -19,6 +19,7 @@ export function nodePeer(impl, mode, params) {
 export function goPeer(mode, params) {
   const args = ["-mode", mode, "-addr", `127.0.0.1:${params.port}`];
   args.push("-amount", String(params.amount), "-warmup", String(params.warmup));
+  args.push("-warmup-rounds", String(params.warmupRounds ?? 1));
   if (params.smallFile) args.push("-small", params.smallFile);
   if (params.poolFile) args.push("-pool", params.poolFile);
   return () => runGo(args);

@@ -21,6 +21,7 @@ export async function runPeers({
   peers,
   amount,
   warmup,
+  warmupRounds = 1,
   messagesPerRun,
   delayMs = 0,
   extra = {},
@@ -29,7 +30,7 @@ export async function runPeers({
   const inputs = writeInputs();
   const sink = await startSinkProcess({ delayMs });
   const port = delayMs > 0 ? sink.proxyPort : sink.port;
-  const params = { port, amount, warmup, ...inputs, ...extra };
+  const params = { port, amount, warmup, warmupRounds, ...inputs, ...extra };
   const skipped = {};
   const runnable = [];
   for (const peer of peers) {
