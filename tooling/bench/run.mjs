@@ -83,7 +83,13 @@ if (targets.length > 0) {
         ? "peer skipped"
         : `${t.value.toFixed(2)}${t.unit === "x" ? "x" : ` ${t.unit}`}`,
       `${t.atMost ? "≤" : "≥"} ${t.goal}${t.unit === "x" ? "x" : ` ${t.unit}`}`,
-      t.pass === undefined ? "n/a" : t.pass ? "PASS" : "MISS",
+      t.applies === false
+        ? "does not apply"
+        : t.pass === undefined
+          ? "n/a"
+          : t.pass
+            ? "PASS"
+            : "MISS",
     ]),
   );
   const output = new URL("./results/", import.meta.url);

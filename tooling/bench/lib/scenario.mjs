@@ -54,10 +54,19 @@ export async function runPeers({
   }
 }
 
-/** A verdict: "value" against "target"; higher is better unless `atMost`. */
-export function target(scenario, text, value, goal, { atMost = false, unit = "x" } = {}) {
-  const pass = value === undefined ? undefined : atMost ? value <= goal : value >= goal;
-  return { scenario, text, value, goal, unit, atMost, pass };
+/**
+ * A verdict: "value" against "target"; higher is better unless `atMost`. `applies: false`
+ * prints the value with the verdict "does not apply" (the target is for another kind of peer).
+ */
+export function target(
+  scenario,
+  text,
+  value,
+  goal,
+  { atMost = false, unit = "x", applies = true } = {},
+) {
+  const pass = value === undefined || !applies ? undefined : atMost ? value <= goal : value >= goal;
+  return { scenario, text, value, goal, unit, atMost, applies, pass };
 }
 
 /** The per-message table of S1, S2, S4, S5. */

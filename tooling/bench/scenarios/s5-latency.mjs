@@ -32,18 +32,38 @@ export async function run() {
   const rtt = (2 * delayMs) / 1000;
   printMessageTable(summary, { amount, rtt, messagesPerRun: amount + warmup });
   const { ours, nodemailer, go } = summary;
+  const messages = amount + warmup;
+  // Issue 6: "≥ 3× every peer that waits for each reply". Whether a peer does is measured,
+  // not assumed: MAIL, RCPT, DATA and the body each waiting make 4 turns per message, so a
+  // peer with 3 or more waits for each reply; one with fewer pipelines (nodemailer 10.6.1
+  // sends MAIL and RCPT together) and its ratio is shown without a verdict.
+  const versus = (peer, label) => {
+    if (peer === undefined) return target("S5", `≥ 3× ${label}`, undefined, 3);
+    const turns = peer.turns / messages;
+    const waits = turns >= 3;
+    const how = waits ? "waits for each reply" : "pipelines";
+    return target(
+      "S5",
+      `≥ 3× ${label} (${how}: ${turns.toFixed(2)} turns/msg)`,
+      peer.seconds / ours.seconds,
+      3,
+      {
+        applies: waits,
+      },
+    );
+  };
   return {
     summary,
     skipped,
     targets: [
-      target("S5", "≥ 3× Go net/smtp (waits for each reply)", go && go.seconds / ours.seconds, 3),
-      target("S5", "≥ 3× nodemailer SMTPConnection", nodemailer.seconds / ours.seconds, 3),
+      versus(go, "Go net/smtp"),
+      versus(nodemailer, "nodemailer SMTPConnection"),
       // Counted at the proxy (turns/msg, warm-up included), not derived from time: on a
       // loaded machine the proxy's 5 ms timers fire late and stretch every peer alike.
       target(
         "S5",
         "round trips per message ≤ 1.1 (turns at the proxy)",
-        ours.turns / (amount + warmup),
+        ours.turns / messages,
         1.1,
         {
           atMost: true,
