@@ -82,6 +82,22 @@ describe("Conn", () => {
     expect(t.writes).toEqual(["EHLO client.example\r\n"]);
   });
 
+  it("replies stay in order when cmd() and expect() mix with reads queued on conn.pipeline", async () => {
+    const t = new SpyTransport();
+    const conn = new Conn(t);
+    const order: string[] = [];
+    const first = conn.cmd("NOOP", 250).then((r) => order.push(`cmd ${r.message}`));
+    // A caller's own read, queued through the pipeline, goes after the cmd()'s reply...
+    const own = conn.pipeline
+      .next(() => conn.reader.readResponse(250))
+      .then((r) => order.push(`own ${r.message}`));
+    // ...and an expect() made while it waits goes after it, not past it into the Reader.
+    const after = conn.expect(354).then((r) => order.push(`expect ${r.message}`));
+    t.reply("250 one\r\n250 two\r\n354 three\r\n");
+    await Promise.all([first, own, after]);
+    expect(order).toEqual(["cmd one", "own two", "expect three"]);
+  });
+
   it("onLine sees each command line and each reply line", async () => {
     const t = new SpyTransport();
     const lines: string[] = [];

@@ -45,6 +45,23 @@ describe("Pipeline", () => {
     expect(order).toEqual([1, 2]);
   });
 
+  it("is idle only when every read it queued has settled", async () => {
+    const p = new Pipeline();
+    expect(p.idle).toBe(true);
+    let finish: (value: string) => void = () => {};
+    const first = p.next(() => new Promise<string>((resolve) => (finish = resolve)));
+    const second = p.next(async () => {
+      throw new Error("refused");
+    });
+    expect(p.idle).toBe(false);
+    await new Promise((resolve) => setImmediate(resolve));
+    finish("done");
+    expect(await first).toBe("done");
+    await expect(second).rejects.toThrow("refused");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(p.idle).toBe(true);
+  });
+
   it("a read that throws synchronously is a rejection too", async () => {
     const p = new Pipeline();
     const bad = p.next((): Promise<string> => {

@@ -5,6 +5,16 @@
 export class Pipeline {
   /** Settles after every queued read has settled; never rejects. */
   #tail: Promise<unknown> = Promise.resolve();
+  /** Reads queued through next() that have not settled yet. */
+  #pending = 0;
+  readonly #settled = (): void => {
+    this.#pending--;
+  };
+
+  /** True when every read queued through next() has settled. */
+  get idle(): boolean {
+    return this.#pending === 0;
+  }
 
   /**
    * Runs `read` once every earlier queued read has settled (fulfilled or
@@ -12,10 +22,9 @@ export class Pipeline {
    * its result.
    */
   next<T>(read: () => Promise<T>): Promise<T> {
+    this.#pending++;
     const result = this.#tail.then(read);
-    this.#tail = result.then(ignore, ignore);
+    this.#tail = result.then(this.#settled, this.#settled);
     return result;
   }
 }
-
-function ignore(): void {}
