@@ -3,7 +3,7 @@
 // `pnpm fuzz` runs them with FUZZ_RUNS=100000.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DotDecoder, DotEncoder } from "./dot.js";
+import { DotDecoder, DotEncoder, type DotEncoderOptions } from "./dot.js";
 
 const numRuns = Number(process.env.FUZZ_RUNS ?? 300);
 
@@ -71,6 +71,32 @@ function canonical(input: Uint8Array): Uint8Array {
   return Uint8Array.from(out);
 }
 
+/** Every bare CR written as CRLF (what `bareCr: "crlf"` does before dot-stuffing). */
+function bareCrToCrlf(input: Uint8Array): Uint8Array {
+  const out: number[] = [];
+  for (let i = 0; i < input.length; i++) {
+    out.push(input[i]!);
+    if (input[i] === CR && input[i + 1] !== LF) out.push(LF);
+  }
+  return Uint8Array.from(out);
+}
+
+/**
+ * What decoding a `bareCr: "crlf"` encoding must give: every bare CR and every bare LF
+ * made CRLF, and the last line ended (an empty body is one empty line).
+ */
+function normalise(input: Uint8Array): Uint8Array {
+  const out: number[] = [];
+  for (let i = 0; i < input.length; i++) {
+    const byte = input[i]!;
+    if (byte === CR) out.push(CR, LF);
+    else if (byte === LF && input[i - 1] !== CR) out.push(CR, LF);
+    else if (byte !== LF) out.push(byte);
+  }
+  if (out.length === 0 || out[out.length - 1] !== LF) out.push(CR, LF);
+  return Uint8Array.from(out);
+}
+
 /** Reference decoder: Go's dotReader, one byte at a time, keeping CRLF. */
 function referenceDecode(input: Uint8Array): { data: Uint8Array; consumed: number; done: boolean } {
   const out: number[] = [];
@@ -98,8 +124,8 @@ function referenceDecode(input: Uint8Array): { data: Uint8Array; consumed: numbe
   return { data: Uint8Array.from(out), consumed: input.length, done: false };
 }
 
-function encodeChunks(chunks: Uint8Array[]): Uint8Array {
-  const encoder = new DotEncoder();
+function encodeChunks(chunks: Uint8Array[], options?: DotEncoderOptions): Uint8Array {
+  const encoder = new DotEncoder(options);
   const parts = chunks.map((chunk) => encoder.encode(chunk));
   parts.push(encoder.end());
   return concat(parts);
@@ -156,6 +182,48 @@ describe("DotEncoder properties", () => {
         for (const start of lineStarts.slice(0, -2)) {
           if (wire[start] === DOT) expect(wire[start + 1]).toBe(DOT);
         }
+      }),
+      { numRuns },
+    );
+  });
+});
+
+describe('DotEncoder { bareCr: "crlf" } properties', () => {
+  const crlf: DotEncoderOptions = { bareCr: "crlf" };
+
+  it("gives the same bytes for every chunking: the reference encoding of the body with bare CRs made CRLF", () => {
+    fc.assert(
+      fc.property(body, cuts, (input, points) => {
+        const whole = encodeChunks([input], crlf);
+        expect(encodeChunks(chunked(input, points), crlf)).toEqual(whole);
+        expect(whole).toEqual(referenceEncode(bareCrToCrlf(input)));
+      }),
+      { numRuns },
+    );
+  });
+
+  it("sends neither a bare CR nor a bare LF, and CRLF.CRLF only at the very end", () => {
+    fc.assert(
+      fc.property(body, cuts, (input, points) => {
+        const wire = Buffer.from(encodeChunks(chunked(input, points), crlf));
+        for (let i = 0; i < wire.length; i++) {
+          if (wire[i] === CR) expect(wire[i + 1]).toBe(LF);
+          if (wire[i] === LF) expect(wire[i - 1]).toBe(CR);
+        }
+        expect(wire.indexOf(CRLF_DOT_CRLF)).toBe(wire.length - CRLF_DOT_CRLF.length);
+      }),
+      { numRuns },
+    );
+  });
+
+  it("decodes to the body with every bare CR and bare LF made CRLF, ending at the terminator", () => {
+    fc.assert(
+      fc.property(body, cuts, cuts, (input, encodeCuts, decodeCuts) => {
+        const wire = encodeChunks(chunked(input, encodeCuts), crlf);
+        const decoded = decodeChunks(chunked(wire, decodeCuts));
+        expect(decoded.data).toEqual(normalise(input));
+        expect(decoded.done).toBe(true);
+        expect(decoded.consumed).toBe(wire.length);
       }),
       { numRuns },
     );

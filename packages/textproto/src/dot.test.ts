@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { DotDecoder, DotEncoder } from "./dot.js";
+import { DotDecoder, DotEncoder, type DotEncoderOptions } from "./dot.js";
 
 const bytes = (text: string): Uint8Array => Buffer.from(text, "latin1");
 const text = (data: Uint8Array): string => Buffer.from(data).toString("latin1");
 
 /** Encodes `chunks` one after the other and appends the terminator. */
-function encodeChunks(chunks: Uint8Array[]): string {
-  const encoder = new DotEncoder();
+function encodeChunks(chunks: Uint8Array[], options?: DotEncoderOptions): string {
+  const encoder = new DotEncoder(options);
   let wire = "";
   for (const chunk of chunks) wire += text(encoder.encode(chunk));
   return wire + text(encoder.end());
@@ -103,6 +103,99 @@ describe("DotEncoder", () => {
     expect(text(encoder.end())).toBe("\r\n.\r\n");
     expect(text(encoder.encode(bytes(".x\n")))).toBe("..x\r\n");
     expect(text(encoder.end())).toBe(".\r\n");
+  });
+});
+
+// bareCr: "crlf": every bare CR is written as CRLF and starts a line (RFC 5321 §2.3.8;
+// SMTP smuggling, see dot.ts). Bare LFs, CRLF and dots as in the table above.
+const crlfTable: [name: string, body: string, wire: string][] = [
+  ["empty body", "", "\r\n.\r\n"],
+  ["bare CR mid-line", "a\rb", "a\r\nb\r\n.\r\n"],
+  ["smuggled end of data", "\r.\r\n", "\r\n..\r\n.\r\n"],
+  ["smuggled end of data and a command", "\r.\r\nRSET\r\n", "\r\n..\r\nRSET\r\n.\r\n"],
+  ["bare CR then dot at the end", "\r.", "\r\n..\r\n.\r\n"],
+  ["bare CR before CRLF", "x\r\r\n", "x\r\n\r\n.\r\n"],
+  ["trailing CR", "a\r", "a\r\n.\r\n"],
+  ["only CR", "\r", "\r\n.\r\n"],
+  ["two bare CRs", "\r\r", "\r\n\r\n.\r\n"],
+  ["only CRLF", "\r\n", "\r\n.\r\n"],
+  ["dot, bare CR, dot", ".\r.", "..\r\n..\r\n.\r\n"],
+  ["bare LF then bare CR", "a\n\r.b", "a\r\n\r\n..b\r\n.\r\n"],
+  ["bare CR then bare LF", "a\r.\n", "a\r\n..\r\n.\r\n"],
+  ["dot after bare LF", "a\n.b", "a\r\n..b\r\n.\r\n"],
+  ["CRLF.CRLF inside", "a\r\n.\r\nb", "a\r\n..\r\nb\r\n.\r\n"],
+  ["mixed", ".\n.\r\n..\r.x\nend", "..\r\n..\r\n...\r\n..x\r\nend\r\n.\r\n"],
+];
+
+describe('DotEncoder { bareCr: "crlf" }', () => {
+  const crlf: DotEncoderOptions = { bareCr: "crlf" };
+
+  it.each(crlfTable)("%s", (_name, body, wire) => {
+    expect(encodeChunks([bytes(body)], crlf)).toBe(wire);
+  });
+
+  it.each(crlfTable)("%s, split at every offset and into single bytes", (_name, body, wire) => {
+    for (const chunks of splits(bytes(body))) expect(encodeChunks(chunks, crlf)).toBe(wire);
+  });
+
+  it("a CR that ends a chunk, then a dot: the LF and the doubled dot open the next chunk", () => {
+    const encoder = new DotEncoder(crlf);
+    expect(text(encoder.encode(bytes("a\r")))).toBe("a\r");
+    expect(encoder.state).toBe("cr");
+    expect(text(encoder.encode(bytes(".b")))).toBe("\n..b");
+    expect(text(encoder.end())).toBe("\r\n.\r\n");
+  });
+
+  it("a CR that ends a chunk, then an LF: one CRLF, the next chunk passed as it is", () => {
+    const encoder = new DotEncoder(crlf);
+    expect(text(encoder.encode(bytes("a\r")))).toBe("a\r");
+    const next = bytes("\nb");
+    expect(encoder.encode(next)).toBe(next);
+    expect(text(encoder.end())).toBe("\r\n.\r\n");
+  });
+
+  it("a CRLF split across chunks stays CRLF (not CRLFLF)", () => {
+    const encoder = new DotEncoder(crlf);
+    const wire = [bytes("a\r"), bytes("\n"), bytes(".\r"), bytes("\n")].map((c) =>
+      text(encoder.encode(c)),
+    );
+    expect(wire).toEqual(["a\r", "\n", "..\r", "\n"]);
+    expect(text(encoder.end())).toBe(".\r\n");
+  });
+
+  it("a CR that ends a chunk, then a CR: both become CRLF", () => {
+    const encoder = new DotEncoder(crlf);
+    expect(text(encoder.encode(bytes("a\r")))).toBe("a\r");
+    expect(text(encoder.encode(bytes("\rb")))).toBe("\n\r\nb");
+    expect(text(encoder.encode(bytes("\r")))).toBe("\r");
+    expect(text(encoder.encode(bytes("\r")))).toBe("\n\r");
+    expect(text(encoder.end())).toBe("\n.\r\n");
+  });
+
+  it("returns an unchanged chunk as it is, without copying", () => {
+    const encoder = new DotEncoder(crlf);
+    const chunk = bytes("a\r\nb.c\r\n");
+    expect(encoder.encode(chunk)).toBe(chunk);
+  });
+
+  it("accepts a plain Uint8Array view into a larger buffer", () => {
+    const backing = bytes("xx.a\nb\rc");
+    const view = new Uint8Array(backing.buffer, backing.byteOffset + 2, backing.length - 2);
+    expect(encodeChunks([view], crlf)).toBe("..a\r\nb\r\nc\r\n.\r\n");
+  });
+
+  it("handles more insertions in one chunk than its first list holds", () => {
+    expect(encodeChunks([bytes("\r.".repeat(300))], crlf)).toBe(`${"\r\n..".repeat(300)}\r\n.\r\n`);
+  });
+
+  it('says which mode it is in; "pass" is the default', () => {
+    expect(new DotEncoder().bareCr).toBe("pass");
+    expect(new DotEncoder({ bareCr: "pass" }).bareCr).toBe("pass");
+    expect(new DotEncoder(crlf).bareCr).toBe("crlf");
+  });
+
+  it("refuses an unknown mode", () => {
+    expect(() => new DotEncoder({ bareCr: "lf" as "crlf" })).toThrow(TypeError);
   });
 });
 

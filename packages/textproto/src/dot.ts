@@ -10,7 +10,18 @@
 // its CR, and the byte after it starts a line that may begin with a dot), so the encoder
 // asks the native indexOf for the next LF, records where a byte must be inserted, and
 // then copies the unchanged runs between those points with one set() each. A chunk that
-// needs no change is returned as it is.
+// needs no change is returned as it is. With `bareCr: "crlf"` a CR can change things
+// too (a bare one gets its LF, and starts a line), so the native indexOf also finds
+// each CR; the two searches run side by side, each over the chunk once.
+//
+// Bare CR: DESIGN §2 passes a bare CR on as data that does not start a line, which is
+// right for a generic line protocol and is the default here ("pass"). For SMTP it is
+// not enough: RFC 5321 §2.3.8 says a client MUST NOT transmit CR or LF except as CRLF,
+// and some servers take a bare CR (or LF) as a line end. Such a server reads the
+// unstuffed "<CR>.<CRLF>" of a body as the end of DATA and runs what follows as
+// commands (SMTP smuggling, 2023). `bareCr: "crlf"` writes every bare CR as CRLF, so
+// the byte after it starts a line and a dot there is doubled (RFC 5321 §4.5.2): no
+// byte sequence of a body can end the data early, whichever line end a server uses.
 
 import { Buffer } from "node:buffer";
 
@@ -23,6 +34,19 @@ const TERMINATOR_AT_LINE_START = Uint8Array.of(DOT, CR, LF); // ".\r\n"
 const TERMINATOR_MID_LINE = Uint8Array.of(CR, LF, DOT, CR, LF); // "\r\n.\r\n"
 const TERMINATOR_AFTER_CR = Uint8Array.of(LF, DOT, CR, LF); // "\n.\r\n"
 
+/**
+ * What the encoder does with a bare CR (a CR not followed by LF):
+ * - `"pass"` (default, DESIGN §2): passed on as data; it does not start a line.
+ * - `"crlf"`: written as CRLF, so the byte after it starts a line (a leading dot there
+ *   is doubled). What an SMTP client needs: RFC 5321 §2.3.8, and no SMTP smuggling.
+ */
+export type BareCrMode = "pass" | "crlf";
+
+export interface DotEncoderOptions {
+  /** What a bare CR becomes: `"pass"` (default) or `"crlf"`. */
+  bareCr?: BareCrMode;
+}
+
 /** A zero-copy Buffer view of `bytes`, for Buffer's native indexOf. */
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
@@ -34,7 +58,8 @@ function asBuffer(bytes: Uint8Array): Buffer {
  *   its own (empty) line before the terminator.
  * - `beginLine`: just after a line ending (CRLF, or a bare LF that was written as CRLF).
  * - `cr`: just after a CR; an LF now completes a CRLF, anything else makes it a bare CR,
- *   which is passed on as data and does not start a line.
+ *   which is passed on as data and does not start a line (`bareCr: "pass"`), or gets
+ *   its LF and starts a line (`bareCr: "crlf"`).
  * - `data`: in the middle of a line.
  */
 export type DotEncoderState = "begin" | "beginLine" | "cr" | "data";
@@ -45,7 +70,11 @@ export type DotEncoderState = "begin" | "beginLine" | "cr" | "data";
  * - A "." at the start of the body or of a line is doubled.
  * - A bare LF becomes CRLF; CRLF passes through (also when the CR ends one chunk and
  *   the LF starts the next).
- * - A bare CR is passed on unchanged and does not start a line.
+ * - A bare CR is passed on unchanged and does not start a line; with
+ *   `{ bareCr: "crlf" }` it becomes CRLF and the byte after it starts a line (RFC 5321
+ *   §2.3.8; see the top of this file for the smuggling it prevents). A CR that ends a
+ *   chunk is known to be bare only when the next chunk starts with something other
+ *   than LF: its LF then opens that chunk's output.
  *
  * `encode()` returns the wire bytes for one chunk; it may return `chunk` itself when
  * nothing in it needs changing, so do not modify a chunk after handing it over.
@@ -53,18 +82,34 @@ export type DotEncoderState = "begin" | "beginLine" | "cr" | "data";
  */
 export class DotEncoder {
   #state: DotEncoderState = "begin";
+  readonly #crlf: boolean;
   // Positions in the current chunk before which one byte is inserted (a CR before a
-  // bare LF, a second dot before a leading dot). Reused across chunks.
+  // bare LF, a second dot before a leading dot; `~position` for an LF after a bare CR,
+  // see insertedByte). Reused across chunks.
   #insertAt = new Int32Array(256);
+
+  constructor(options: DotEncoderOptions = {}) {
+    const bareCr = options.bareCr ?? "pass";
+    if (bareCr !== "pass" && bareCr !== "crlf") {
+      throw new TypeError('bareCr must be "pass" or "crlf"');
+    }
+    this.#crlf = bareCr === "crlf";
+  }
 
   /** The state after the bytes encoded so far. */
   get state(): DotEncoderState {
     return this.#state;
   }
 
+  /** What this encoder does with a bare CR. */
+  get bareCr(): BareCrMode {
+    return this.#crlf ? "crlf" : "pass";
+  }
+
   encode(chunk: Uint8Array): Uint8Array {
     const length = chunk.length;
     if (length === 0) return EMPTY;
+    if (this.#crlf) return this.#encodeBareCrAsCrlf(chunk, length);
     const bytes = asBuffer(chunk);
     const state = this.#state;
     let insertAt = this.#insertAt;
@@ -76,11 +121,7 @@ export class DotEncoder {
     }
     let lf = bytes.indexOf(LF, 0);
     while (lf !== -1) {
-      if (count + 2 > insertAt.length) {
-        const grown = new Int32Array(insertAt.length * 2);
-        grown.set(insertAt);
-        this.#insertAt = insertAt = grown;
-      }
+      if (count + 2 > insertAt.length) insertAt = this.#grow();
       // A bare LF gets its CR (the CR of a CRLF may have ended the previous chunk).
       if (lf > 0 ? bytes[lf - 1] !== CR : state !== "cr") insertAt[count++] = lf;
       // The byte after any LF starts a line (RFC 5321 §4.5.2: double a leading dot).
@@ -89,35 +130,71 @@ export class DotEncoder {
       lf = bytes.indexOf(LF, next);
     }
 
-    const last = bytes[length - 1];
-    this.#state = last === LF ? "beginLine" : last === CR ? "cr" : "data";
+    this.#state = nextState(bytes[length - 1]!);
     if (count === 0) return chunk;
+    return splice(bytes, insertAt, count);
+  }
 
-    // One output buffer of exactly the encoded size; unchanged runs are copied whole.
-    // (Tried: one copy of the chunk, then copyWithin from the back to open each gap. It
-    // was about 10% faster but raised peak RSS by about 30 MiB: with no small heap garbage
-    // per run, scavenges come rarer and the dead 64 KiB output buffers pile up longer.)
-    const out = Buffer.allocUnsafe(length + count);
-    let from = 0;
-    let to = 0;
-    for (let k = 0; k < count; k++) {
-      const at = insertAt[k]!;
-      if (at > from) {
-        out.set(bytes.subarray(from, at), to);
-        to += at - from;
-      }
-      // The inserted byte: CR before an LF, a dot before a dot.
-      out[to++] = bytes[at] === LF ? CR : DOT;
-      from = at;
+  /**
+   * encode() with every bare CR written as CRLF. The CRs and the LFs are found by two
+   * native indexOf searches, each over the chunk once; they are visited in order, so
+   * the insertion points come out sorted.
+   */
+  #encodeBareCrAsCrlf(chunk: Uint8Array, length: number): Uint8Array {
+    const bytes = asBuffer(chunk);
+    const state = this.#state;
+    let insertAt = this.#insertAt;
+    let count = 0;
+
+    if (state === "cr" && bytes[0] !== LF) {
+      // The previous chunk ended with a bare CR: its LF opens this chunk, whose first
+      // byte starts a line.
+      insertAt[count++] = ~0;
+      if (bytes[0] === DOT) insertAt[count++] = 0;
+    } else if ((state === "begin" || state === "beginLine") && bytes[0] === DOT) {
+      insertAt[count++] = 0;
     }
-    out.set(bytes.subarray(from, length), to);
-    return out;
+    let cr = bytes.indexOf(CR, 0);
+    let lf = bytes.indexOf(LF, 0);
+    while (cr !== -1 || lf !== -1) {
+      if (count + 2 > insertAt.length) insertAt = this.#grow();
+      if (cr !== -1 && (lf === -1 || cr < lf)) {
+        const next = cr + 1;
+        // A CR that ends the chunk is settled by the next chunk or by end().
+        if (next < length && bytes[next] !== LF) {
+          // A bare CR: its LF goes before the next byte, which starts a line.
+          insertAt[count++] = ~next;
+          if (bytes[next] === DOT) insertAt[count++] = next;
+        }
+        // (A CR followed by LF is a CRLF: the LF, found next, starts the line.)
+        cr = bytes.indexOf(CR, next);
+      } else {
+        // As in encode(): a bare LF gets its CR; the byte after it starts a line.
+        if (lf > 0 ? bytes[lf - 1] !== CR : state !== "cr") insertAt[count++] = lf;
+        const next = lf + 1;
+        if (next < length && bytes[next] === DOT) insertAt[count++] = next;
+        lf = bytes.indexOf(LF, next);
+      }
+    }
+
+    this.#state = nextState(bytes[length - 1]!);
+    if (count === 0) return chunk;
+    return splice(bytes, insertAt, count);
+  }
+
+  /** Doubles the insertion list, keeping what it holds. */
+  #grow() {
+    const grown = new Int32Array(this.#insertAt.length * 2);
+    grown.set(this.#insertAt);
+    this.#insertAt = grown;
+    return grown;
   }
 
   /**
    * The bytes that end the body: ".\r\n" at a line start, "\r\n.\r\n" in the middle of
    * a line or for an empty body, "\n.\r\n" after a trailing bare CR (the CR and the LF
-   * then form the line's CRLF). The encoder starts over afterwards.
+   * then form the line's CRLF; with `bareCr: "crlf"` that is the CR's own CRLF). The
+   * encoder starts over afterwards.
    */
   end(): Uint8Array {
     const state = this.#state;
@@ -131,6 +208,41 @@ export class DotEncoder {
         return TERMINATOR_MID_LINE.slice();
     }
   }
+}
+
+/** The encoder's state after a chunk that ends with `last`. */
+function nextState(last: number): DotEncoderState {
+  return last === LF ? "beginLine" : last === CR ? "cr" : "data";
+}
+
+/**
+ * `bytes` with one byte inserted before each of the `count` sorted positions in
+ * `insertAt`: a CR before an LF, a dot before a dot, an LF where the position is stored
+ * as `~position` (after a bare CR, `bareCr: "crlf"`; two insertions may share a
+ * position there, the LF first, then the dot).
+ *
+ * One output buffer of exactly the encoded size; unchanged runs are copied whole.
+ * (Tried: one copy of the chunk, then copyWithin from the back to open each gap. It
+ * was about 10% faster but raised peak RSS by about 30 MiB: with no small heap garbage
+ * per run, scavenges come rarer and the dead 64 KiB output buffers pile up longer.)
+ */
+function splice(bytes: Buffer, insertAt: Int32Array, count: number): Buffer {
+  const length = bytes.length;
+  const out = Buffer.allocUnsafe(length + count);
+  let from = 0;
+  let to = 0;
+  for (let k = 0; k < count; k++) {
+    const stored = insertAt[k]!;
+    const at = stored < 0 ? ~stored : stored;
+    if (at > from) {
+      out.set(bytes.subarray(from, at), to);
+      to += at - from;
+    }
+    out[to++] = stored < 0 ? LF : bytes[at] === LF ? CR : DOT;
+    from = at;
+  }
+  out.set(bytes.subarray(from, length), to);
+  return out;
 }
 
 /**

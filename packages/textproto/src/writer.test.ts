@@ -174,6 +174,23 @@ describe("dotWriter", () => {
     expect(writes).toEqual(["line\r\n"]);
   });
 
+  it('{ bareCr: "crlf" } writes a bare CR as CRLF, so "<CR>.<CRLF>" cannot end the body early', async () => {
+    const { sink, writes } = recordingSink();
+    const d = new Writer(sink).dotWriter({ bareCr: "crlf" });
+    await d.write("a\r.\r\nRSET\r");
+    await d.write(".x");
+    await d.close();
+    expect(text(writes)).toBe("a\r\n..\r\nRSET\r\n..x\r\n.\r\n");
+  });
+
+  it("passes a bare CR on by default (DESIGN §2)", async () => {
+    const { sink, writes } = recordingSink();
+    const d = new Writer(sink).dotWriter();
+    await d.write("a\r.\r\n");
+    await d.close();
+    expect(text(writes)).toBe("a\r.\r\n.\r\n");
+  });
+
   it("a body split at every offset encodes the same", async () => {
     const body = ".a\n..b\r\nc\r.d\n.";
     const whole = recordingSink();

@@ -5,7 +5,7 @@
 
 import { Buffer } from "node:buffer";
 import type { Writable } from "node:stream";
-import { DotEncoder } from "./dot.js";
+import { type BareCrMode, DotEncoder } from "./dot.js";
 import { ConnectionClosedError, InvalidLineError } from "./errors.js";
 
 const CRLF = "\r\n";
@@ -25,6 +25,11 @@ export interface DotWriter {
 export interface DotWriterOptions {
   /** Flush on close() (default true). False leaves the terminator in the batch. */
   flush?: boolean;
+  /**
+   * What a bare CR becomes (see DotEncoder): `"pass"` (default) passes it on;
+   * `"crlf"` writes it as CRLF, as an SMTP client must (RFC 5321 §2.3.8).
+   */
+  bareCr?: BareCrMode;
 }
 
 export class Writer {
@@ -70,7 +75,7 @@ export class Writer {
 
   /** A dot-stuffing body writer (RFC 5321 §4.5.2) over this Writer. */
   dotWriter(options: DotWriterOptions = {}): DotWriter {
-    const encoder = new DotEncoder();
+    const encoder = new DotEncoder(options.bareCr === undefined ? {} : { bareCr: options.bareCr });
     const flushOnClose = options.flush ?? true;
     let closed = false;
     return {
