@@ -56,6 +56,13 @@ export interface ClientOptions {
   onLine?: TranscriptHook;
   /** Longest reply line accepted, CRLF excluded (textproto's default when absent). */
   maxLineLength?: number;
+  /**
+   * What a bare CR (a CR not followed by LF) in a DATA body becomes. `"crlf"` (default):
+   * CRLF, as RFC 5321 §2.3.8 requires of a client, so a body's "<CR>.<CRLF>" cannot end
+   * the data early on a server that takes a bare CR as a line end (SMTP smuggling).
+   * `"pass"`: sent as it is (Go's behaviour). BDAT bodies are always sent as they are.
+   */
+  bareCr?: "crlf" | "pass";
 }
 
 /** Options only dial() passes: the socket already speaks TLS (implicit TLS). */
@@ -111,6 +118,13 @@ function objectArray<T>(): T[] {
   return ([null] as unknown[]).slice(1) as T[];
 }
 
+/** ClientOptions.bareCr: "crlf", "pass" or absent; checked before anything is written. */
+export function checkBareCr(bareCr: unknown): void {
+  if (bareCr !== undefined && bareCr !== "crlf" && bareCr !== "pass") {
+    throw new InvalidArgumentError('bareCr must be "crlf" or "pass"');
+  }
+}
+
 /** Reads the 220 greeting on an open socket and returns the session (Go's NewClient). */
 export function newClient(
   socket: Duplex,
@@ -142,9 +156,11 @@ export class Client implements AsyncDisposable {
   private readonly deadline: Deadline;
   private readonly transcript: Transcript;
   private locked = false;
+  /** @internal What a bare CR in a DATA body becomes (ClientOptions.bareCr). */
+  readonly bareCr: "crlf" | "pass";
   // Made with the session, not on its first message: a constructor first reached in the
   // hot send path (a connection's first DATA) made V8 deoptimise it.
-  private encoder = new DotEncoder();
+  private encoder: DotEncoder;
   // Object elements from the start: see objectArray().
   private readonly lockWaiters: (() => void)[] = objectArray();
   private broken: Error | undefined;
@@ -163,6 +179,8 @@ export class Client implements AsyncDisposable {
     this.host = host;
     this.lmtp = options.lmtp === true;
     this.localName = options.localName ?? "localhost";
+    this.bareCr = options.bareCr ?? "crlf";
+    this.encoder = new DotEncoder({ bareCr: this.bareCr });
     this.tlsActive = options.tlsActive ?? socket instanceof TLSSocket;
     this.tlsState = snapshotTls(socket);
     this.transcript = new Transcript(options.onLine);
@@ -194,6 +212,7 @@ export class Client implements AsyncDisposable {
     startedAt = Date.now(),
   ): Promise<Client> {
     if (options.localName !== undefined) checkLine(options.localName, "the local name");
+    checkBareCr(options.bareCr);
     const client = new Client(socket, host, options, startedAt);
     try {
       await client.guard("greeting", client.deadline.timeouts.greeting, () =>
@@ -296,11 +315,12 @@ export class Client implements AsyncDisposable {
   /**
    * @internal The session's dot encoder (RFC 5321 §4.5.2), reused from one message to
    * the next: its end() starts it over. One that did not reach end() (a body cut short,
-   * which also ends the session) is replaced.
+   * which also ends the session) is replaced. It writes a bare CR as `bareCr` says
+   * (default CRLF: RFC 5321 §2.3.8, no SMTP smuggling).
    */
   dotEncoder(): DotEncoder {
     if (this.encoder.state !== "begin") {
-      this.encoder = new DotEncoder();
+      this.encoder = new DotEncoder({ bareCr: this.bareCr });
     }
     return this.encoder;
   }

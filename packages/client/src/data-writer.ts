@@ -83,10 +83,15 @@ export async function* bodyChunks(body: MessageBody): AsyncGenerator<Uint8Array,
  * The message size RFC 1870 §3 asks for, when it is known without reading a stream:
  * "the number of octets, including CR-LF pairs, but not the SMTP DATA command's
  * terminating dot or doubled quoting dots, to be transmitted". Through DATA a bare LF
- * becomes CRLF and an unterminated last line gets its CRLF (RFC 5321 §4.5.2, the dot
- * encoder); through BDAT (`raw`) the bytes go as they are.
+ * becomes CRLF, with `bareCr` "crlf" so does a bare CR, and an unterminated last line
+ * gets its CRLF (RFC 5321 §4.5.2, the dot encoder); through BDAT (`raw`) the bytes go
+ * as they are.
  */
-export function knownSize(body: MessageBody, raw = false): number | undefined {
+export function knownSize(
+  body: MessageBody,
+  raw = false,
+  bareCr: "crlf" | "pass" = "pass",
+): number | undefined {
   let bytes: Uint8Array;
   if (typeof body === "string") bytes = encoder.encode(body);
   else if (body instanceof Uint8Array) bytes = body;
@@ -99,6 +104,14 @@ export function knownSize(body: MessageBody, raw = false): number | undefined {
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let lf = view.indexOf(0x0a); lf !== -1; lf = view.indexOf(0x0a, lf + 1)) {
     if (lf === 0 || view[lf - 1] !== 0x0d) size++;
+  }
+  if (bareCr === "crlf") {
+    // Each bare CR gets its LF; a CR at the very end is counted below (the terminator
+    // completes it either way).
+    const last = view.length - 1;
+    for (let cr = view.indexOf(0x0d); cr !== -1 && cr < last; cr = view.indexOf(0x0d, cr + 1)) {
+      if (view[cr + 1] !== 0x0a) size++;
+    }
   }
   const last = bytes[bytes.length - 1];
   if (last === 0x0d)
@@ -120,7 +133,8 @@ export class DataWriterImpl implements DataWriter {
     this.client = client;
     this.release = release;
     this.finalReplies = finalReplies;
-    this.dot = client.text.writer.dotWriter();
+    // A bare CR as the session says (default CRLF: RFC 5321 §2.3.8, no SMTP smuggling).
+    this.dot = client.text.writer.dotWriter({ bareCr: client.bareCr });
   }
 
   async write(chunk: Uint8Array | string): Promise<void> {

@@ -188,7 +188,7 @@ function planTransaction(client: Client, checked: CheckedEnvelope, body: Message
   // A string body is encoded once, here, for SIZE and for the wire.
   const payload: MessageBody = typeof body === "string" ? utf8.encode(body) : body;
   // RFC 1870 §3: declare the size when it is known, so an oversized message fails early.
-  const size = knownSize(payload, chunking);
+  const size = knownSize(payload, chunking, client.bareCr);
   if (mailOptions.size === undefined && size !== undefined && ext.has("SIZE")) {
     mailOptions.size = size;
   }
@@ -528,6 +528,10 @@ async function sendDotted(client: Client, body: MessageBody, replies: number): P
  * PIPELINING no chunk waits for the reply to the one before; a refused chunk is then
  * found when the replies are read. Without it each reply is awaited, and a refusal
  * stops the body (RFC 3030 §2: no further BDAT after a failure).
+ *
+ * The bytes go as they are, whatever ClientOptions.bareCr says: BDAT is binary-clean
+ * (BINARYMIME), and each chunk's length is declared, so no byte in it can end the data
+ * early (no SMTP smuggling).
  */
 async function sendChunked(
   client: Client,

@@ -74,14 +74,15 @@ describe("a basic session", () => {
 });
 
 describe("the body arrives byte-exact (RFC 5321 §4.5.2 dot-stuffing, line endings)", () => {
-  // [name, body the caller gives, bytes the server must store]. Bare LF becomes CRLF, a
-  // bare CR is passed on, a line-start dot is doubled on the wire and undone by the server.
+  // [name, body the caller gives, bytes the server must store]. Bare LF and bare CR become
+  // CRLF (RFC 5321 §2.3.8, ClientOptions.bareCr), a line-start dot is doubled on the wire
+  // and undone by the server.
   const cases: [string, string, string][] = [
     ["CRLF.CRLF inside the body", "a\r\n.\r\nb\r\n", "a\r\n.\r\nb\r\n"],
     ["a dot at the very start", ".x\r\n", ".x\r\n"],
     ["lone-dot lines", ".\r\n..\r\n...\r\n", ".\r\n..\r\n...\r\n"],
     ["bare LF normalised to CRLF", "a\nb\n.\nc\n", "a\r\nb\r\n.\r\nc\r\n"],
-    ["bare CR passed on, a dot after it is not a line start", "a\rb\r.c\r\n", "a\rb\r.c\r\n"],
+    ["bare CR made CRLF, a dot after it starts a line", "a\rb\r.c\r\n", "a\r\nb\r\n.c\r\n"],
     ["no final line break", "last line", "last line\r\n"],
     ["a body ending in a bare CR", "text\r", "text\r\n"],
     ["8-bit text", "caf\u00e9 \u4e2d\r\n", "caf\u00e9 \u4e2d\r\n"],
@@ -116,13 +117,13 @@ describe("the body arrives byte-exact (RFC 5321 §4.5.2 dot-stuffing, line endin
     );
     expect(result.reply.code).toBe(250);
     expect(server.messages[0]!.body.toString("latin1")).toBe(
-      "head\r\n.dot\r\n.\r\nbare\r.cr\r\n.\r\nend\r\n",
+      "head\r\n.dot\r\n.\r\nbare\r\n.cr\r\n.\r\nend\r\n",
     );
   });
 
   it("streams a 256 KiB body full of dot lines, bare CRs and LFs intact", async () => {
     // Deterministic pseudo-random lines; the expected bytes are the same text with every
-    // bare LF turned into CRLF (the only change the wire may make).
+    // bare LF and bare CR turned into CRLF (the only change the wire may make).
     let seed = 42;
     const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 1);
     const pieces = [".", "..", "x", "\r", "\n", "\r\n", ".\r\n", "\r\n.\r\n", "abc def", "\u00e9"];
@@ -133,7 +134,7 @@ describe("the body arrives byte-exact (RFC 5321 §4.5.2 dot-stuffing, line endin
       length += piece.length;
     }
     const text = `${parts.join("")}\r\n`;
-    const expected = text.replace(/(?<!\r)\n/g, "\r\n");
+    const expected = text.replace(/(?<!\r)\n/g, "\r\n").replace(/\r(?!\n)/g, "\r\n");
     const bytes = Buffer.from(text);
     const chunks: Buffer[] = [];
     for (let at = 0; at < bytes.length; ) {
