@@ -109,75 +109,50 @@ export class DotEncoder {
   encode(chunk: Uint8Array): Uint8Array {
     const length = chunk.length;
     if (length === 0) return EMPTY;
-    if (this.#crlf) return this.#encodeBareCrAsCrlf(chunk, length);
     const bytes = asBuffer(chunk);
     const state = this.#state;
+    const crlf = this.#crlf;
     let insertAt = this.#insertAt;
     let count = 0;
 
-    // A line starts at the chunk's first byte when the previous chunk ended one.
-    if ((state === "begin" || state === "beginLine") && bytes[0] === DOT) {
-      insertAt[count++] = 0;
-    }
-    let lf = bytes.indexOf(LF, 0);
-    while (lf !== -1) {
-      if (count + 2 > insertAt.length) insertAt = this.#grow();
-      // A bare LF gets its CR (the CR of a CRLF may have ended the previous chunk).
-      if (lf > 0 ? bytes[lf - 1] !== CR : state !== "cr") insertAt[count++] = lf;
-      // The byte after any LF starts a line (RFC 5321 §4.5.2: double a leading dot).
-      const next = lf + 1;
-      if (next < length && bytes[next] === DOT) insertAt[count++] = next;
-      lf = bytes.indexOf(LF, next);
-    }
-
-    this.#state = nextState(bytes[length - 1]!);
-    if (count === 0) return chunk;
-    return splice(bytes, insertAt, count);
-  }
-
-  /**
-   * encode() with every bare CR written as CRLF. The CRs and the LFs are found by two
-   * native indexOf searches, each over the chunk once; they are visited in order, so
-   * the insertion points come out sorted.
-   */
-  #encodeBareCrAsCrlf(chunk: Uint8Array, length: number): Uint8Array {
-    const bytes = asBuffer(chunk);
-    const state = this.#state;
-    let insertAt = this.#insertAt;
-    let count = 0;
-
-    if (state === "cr" && bytes[0] !== LF) {
+    if (crlf && state === "cr" && bytes[0] !== LF) {
       // The previous chunk ended with a bare CR: its LF opens this chunk, whose first
       // byte starts a line.
       insertAt[count++] = ~0;
       if (bytes[0] === DOT) insertAt[count++] = 0;
     } else if ((state === "begin" || state === "beginLine") && bytes[0] === DOT) {
+      // A line starts at the chunk's first byte when the previous chunk ended one.
       insertAt[count++] = 0;
     }
-    let cr = bytes.indexOf(CR, 0);
+    // The LFs, and with `bareCr: "crlf"` the CRs, each found by the native indexOf (two
+    // searches side by side, each over the chunk once) and visited in order, so the
+    // insertion points come out sorted. In "pass" mode `cr` stays -1.
+    let cr = crlf ? bytes.indexOf(CR, 0) : -1;
     let lf = bytes.indexOf(LF, 0);
-    while (cr !== -1 || lf !== -1) {
+    while (lf !== -1 || cr !== -1) {
       if (count + 2 > insertAt.length) insertAt = this.#grow();
       if (cr !== -1 && (lf === -1 || cr < lf)) {
         const next = cr + 1;
-        // A CR that ends the chunk is settled by the next chunk or by end().
+        // A CR that ends the chunk is settled by the next chunk or by end(); a CR
+        // followed by LF is a CRLF, whose LF (found next) starts the line.
         if (next < length && bytes[next] !== LF) {
           // A bare CR: its LF goes before the next byte, which starts a line.
           insertAt[count++] = ~next;
           if (bytes[next] === DOT) insertAt[count++] = next;
         }
-        // (A CR followed by LF is a CRLF: the LF, found next, starts the line.)
         cr = bytes.indexOf(CR, next);
       } else {
-        // As in encode(): a bare LF gets its CR; the byte after it starts a line.
+        // A bare LF gets its CR (the CR of a CRLF may have ended the previous chunk).
         if (lf > 0 ? bytes[lf - 1] !== CR : state !== "cr") insertAt[count++] = lf;
+        // The byte after any LF starts a line (RFC 5321 §4.5.2: double a leading dot).
         const next = lf + 1;
         if (next < length && bytes[next] === DOT) insertAt[count++] = next;
         lf = bytes.indexOf(LF, next);
       }
     }
 
-    this.#state = nextState(bytes[length - 1]!);
+    const last = bytes[length - 1];
+    this.#state = last === LF ? "beginLine" : last === CR ? "cr" : "data";
     if (count === 0) return chunk;
     return splice(bytes, insertAt, count);
   }
@@ -208,11 +183,6 @@ export class DotEncoder {
         return TERMINATOR_MID_LINE.slice();
     }
   }
-}
-
-/** The encoder's state after a chunk that ends with `last`. */
-function nextState(last: number): DotEncoderState {
-  return last === LF ? "beginLine" : last === CR ? "cr" : "data";
 }
 
 /**

@@ -9,7 +9,7 @@ const [impl, mode, size] = process.argv.slice(2);
 const bytes = Number(size);
 const run = encoders[impl]?.[mode];
 if (run === undefined || !(bytes > 0) || bytes % CHUNK_SIZE !== 0) {
-  throw new Error(`usage: dot-encode.child.mjs ours|nodemailer codec|stream <bytes>`);
+  throw new Error(`usage: dot-encode.child.mjs ours|ours-crlf|nodemailer codec|stream <bytes>`);
 }
 
 const chunks = makeChunks();
