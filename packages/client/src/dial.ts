@@ -7,7 +7,7 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import type { ClientOptions } from "./client.js";
-import { Client } from "./client.js";
+import { Client, checkBareCr } from "./client.js";
 import { ConnectionClosedError, InvalidArgumentError, TlsError } from "./errors.js";
 import { Deadline, resolveTimeouts } from "./timeouts.js";
 import { checkLine } from "./validate.js";
@@ -51,8 +51,9 @@ function badAddress(addr: string): InvalidArgumentError {
 /** Connects to `addr` and reads the greeting. The host part names the server for TLS and AUTH. */
 export async function dial(addr: string, options: DialOptions = {}): Promise<Client> {
   const { host, port } = splitHostPort(addr);
-  // Checked here too (newClient checks it as well), so a bad name never opens a socket.
+  // Checked here too (newClient checks them as well), so a bad value never opens a socket.
   if (options.localName !== undefined) checkLine(options.localName, "the local name");
+  checkBareCr(options.bareCr);
   const timeouts = resolveTimeouts(options.timeouts);
   const startedAt = Date.now();
   const deadline = new Deadline(timeouts, options.signal, startedAt);

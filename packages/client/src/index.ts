@@ -2,7 +2,7 @@
 // dialing (dial.ts), TLS (tls.ts), the pipelined transaction (transaction.ts), the AUTH
 // exchange (auth-exchange.ts), the error family (errors.ts).
 export type { ClientOptions, Reply, TlsConnectionState } from "./client.js";
-export { Client, newClient } from "./client.js";
+export { Client, checkBareCr, newClient } from "./client.js";
 export type { DataWriter, MessageBody } from "./data-writer.js";
 export type { DialOptions } from "./dial.js";
 export { dial } from "./dial.js";

@@ -1,6 +1,7 @@
 import type { ConnectionOptions as TlsOptions } from "node:tls";
 import type { Auth, Credentials } from "@smtp/auth";
 import {
+  checkBareCr,
   checkLine,
   checkMailOptions,
   checkRcptOptions,
@@ -34,6 +35,9 @@ export interface SessionOptions {
   signal?: AbortSignal;
   /** EHLO/HELO name, default "localhost" (as Go). */
   localName?: string;
+  /** What a bare CR in a DATA body becomes: "crlf" (default, RFC 5321 §2.3.8; no SMTP
+   *  smuggling) or "pass" (Go's behaviour). See @smtp/client's ClientOptions.bareCr. */
+  bareCr?: "crlf" | "pass";
   /** Every line in both directions, AUTH payloads redacted by @smtp/client. */
   onLine?: TranscriptHook;
   maxLineLength?: number;
@@ -68,6 +72,7 @@ export function isAuth(auth: SessionAuth): auth is Auth {
  */
 export function checkOptions(options: SessionOptions & TransactionOptions): void {
   if (options.localName !== undefined) checkLine(options.localName, "the local name");
+  checkBareCr(options.bareCr);
   checkMailOptions(options.mailOptions);
   checkRcptOptions(options.rcptOptions);
 }

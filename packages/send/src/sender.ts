@@ -469,6 +469,7 @@ class PooledSender implements Sender {
       ...(o.tlsOptions ? { tlsOptions: o.tlsOptions } : {}),
       ...(o.timeouts ? { timeouts: o.timeouts } : {}),
       ...(o.localName !== undefined ? { localName: o.localName } : {}),
+      ...(o.bareCr !== undefined ? { bareCr: o.bareCr } : {}),
       ...(o.onLine ? { onLine: o.onLine } : {}),
       ...(o.maxLineLength !== undefined ? { maxLineLength: o.maxLineLength } : {}),
     };

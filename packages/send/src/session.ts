@@ -36,6 +36,7 @@ export async function openSession(
     ...(options.timeouts ? { timeouts: options.timeouts } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.localName !== undefined ? { localName: options.localName } : {}),
+    ...(options.bareCr !== undefined ? { bareCr: options.bareCr } : {}),
     ...(options.maxLineLength !== undefined ? { maxLineLength: options.maxLineLength } : {}),
   };
   const client = await dial(addr, dialOptions);

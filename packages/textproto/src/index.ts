@@ -4,7 +4,13 @@
 // in request order) and Conn, which only bundles them over one transport.
 
 export { Conn, type ConnOptions } from "./conn.js";
-export { type DotDecodeResult, DotDecoder, DotEncoder } from "./dot.js";
+export {
+  type BareCrMode,
+  type DotDecodeResult,
+  DotDecoder,
+  DotEncoder,
+  type DotEncoderOptions,
+} from "./dot.js";
 export {
   ConnectionClosedError,
   InvalidLineError,
