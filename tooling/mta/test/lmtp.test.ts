@@ -98,9 +98,21 @@ describe("LMTP against aiosmtpd", () => {
     await client.quit();
     const stored = await lmtpMessagesWith("dave", token);
     expect(stored).toHaveLength(1);
-    // DESIGN §2: a bare LF becomes CRLF, a bare CR passes, the end gets CRLF before the dot.
+    // A bare LF becomes CRLF, and so does a bare CR (the client's bareCr "crlf" default,
+    // RFC 5321 §2.3.8); the end gets CRLF before the dot.
     expect(stored[0]?.bytes.toString("utf8")).toBe(
-      `Message-ID: <${token}@interop.test>\r\n\r\nbare\rCR and bare\r\nLF\r\n.\r\nno final line end\r\n`,
+      `Message-ID: <${token}@interop.test>\r\n\r\nbare\r\nCR and bare\r\nLF\r\n.\r\nno final line end\r\n`,
     );
+  });
+
+  test('with bareCr "pass" (Go\'s behaviour) a bare CR reaches the mailbox as it was', async () => {
+    const token = newToken();
+    await using client = await dial(lmtpAddr(), { lmtp: true, bareCr: "pass" });
+    const body = `Message-ID: <${token}@interop.test>\r\n\r\nbare\rCR\r\n`;
+    await client.send({ from: "sender@example.test", to: ["dave@lmtp.test"] }, body);
+    await client.quit();
+    const stored = await lmtpMessagesWith("dave", token);
+    expect(stored).toHaveLength(1);
+    expect(stored[0]?.bytes.toString("utf8")).toBe(body);
   });
 });

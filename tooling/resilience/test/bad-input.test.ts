@@ -14,7 +14,7 @@ import {
   MessageTooLargeError,
   SmtpError,
 } from "@smtp/client";
-import { InvalidAddressError, SendError, sendMail } from "@smtp/send";
+import { createSender, InvalidAddressError, SendError, sendMail } from "@smtp/send";
 import { describe, expect, it } from "vitest";
 import { type HostileServer, startHostileServer } from "../src/hostile-server.js";
 import { guardEachTest, rejection } from "./support/guards.js";
@@ -230,6 +230,28 @@ describe("command arguments with control characters: typed error, zero bytes aft
       });
     }
   }
+});
+
+describe("an unknown bareCr value: refused before any connection", () => {
+  it("dial(), sendMail() and createSender() refuse it with InvalidArgumentError; the server sees no session", async () => {
+    const s = await server();
+    const bogus = { bareCr: "strip" } as unknown as { bareCr: "pass" };
+    expect(await rejection(dial(s.address, { ...bogus, timeouts: TIMEOUTS }))).toBeInstanceOf(
+      InvalidArgumentError,
+    );
+    expect(
+      await rejection(
+        sendMail(s.address, null, "a@example.org", ["b@example.org"], "x", {
+          tls: "none",
+          ...bogus,
+        }),
+      ),
+    ).toBeInstanceOf(InvalidArgumentError);
+    expect(() => createSender({ addr: s.address, tls: "none", ...bogus })).toThrow(
+      InvalidArgumentError,
+    );
+    expect(s.sessions).toHaveLength(0);
+  });
 });
 
 describe("local refusals: nothing after EHLO", () => {

@@ -5,6 +5,7 @@
 // ONE message holding all of it.
 
 import { dial } from "@smtp/client";
+import { sendMail } from "@smtp/send";
 import { describe, expect, it } from "vitest";
 import { startServer } from "../../../packages/client/test/helpers/server.js";
 import { startHostileServer } from "../src/hostile-server.js";
@@ -71,6 +72,31 @@ describe("bodies arrive byte-exact (DATA, dot-stuffed)", () => {
       expect(s.messages[0]!.body.toString("latin1")).toBe(
         intendedDataBody(bytesOf(body)).toString("latin1"),
       );
+    });
+  }
+
+  // The opt-out (Go's behaviour): a bare CR passes unchanged, through dial() and through
+  // sendMail() (which must forward the option). Only the bodies with a bare CR before other
+  // bytes (a trailing one ends as CRLF in both modes).
+  for (const [name, body] of BODIES.filter(([, b]) => typeof b === "string" && /\r[^\n]/.test(b))) {
+    it(`${name}, bareCr "pass": smtp-server, through dial() and sendMail()`, async () => {
+      const s = await startServer();
+      defer(() => s.close());
+      const c = await dial(s.address, { localName: "client.test", bareCr: "pass" });
+      defer(() => c.close());
+      await c.send(
+        { from: "a@example.org", to: ["b@example.org"] },
+        inChunks(bytesOf(body), [1, 4]),
+      );
+      await c.quit();
+      await sendMail(s.address, null, "a@example.org", ["b@example.org"], bytesOf(body), {
+        tls: "none",
+        bareCr: "pass",
+        awaitQuit: true,
+      });
+      const intended = intendedDataBody(bytesOf(body), "pass").toString("latin1");
+      expect(intended).not.toBe(intendedDataBody(bytesOf(body)).toString("latin1"));
+      expect(s.messages.map((m) => m.body.toString("latin1"))).toEqual([intended, intended]);
     });
   }
 

@@ -29,34 +29,40 @@ function split(bytes: Uint8Array, sizes: number[]): Uint8Array[] {
   return out;
 }
 
-it(`DotEncoder -> DotDecoder on ${RUNS} random bodies and chunkings: the intended body, exactly`, () => {
+it(`DotEncoder -> DotDecoder on ${RUNS} random bodies and chunkings, both bareCr modes: the intended body, exactly`, () => {
   fc.assert(
-    fc.property(body, cuts, cuts, (input, encodeCuts, decodeCuts) => {
-      const encoder = new DotEncoder();
-      const encoded = Buffer.concat([
-        ...split(input, encodeCuts).map((chunk) => Buffer.from(encoder.encode(chunk))),
-        Buffer.from(encoder.end()),
-      ]);
-      // Only the last line may be a lone "." (RFC 5321 §4.5.2).
-      const lines = encoded.toString("latin1").split("\r\n");
-      expect(lines.slice(0, -2).includes(".")).toBe(false);
-      expect(lines.slice(-2)).toEqual([".", ""]);
+    fc.property(
+      body,
+      cuts,
+      cuts,
+      fc.constantFrom("pass", "crlf" as const),
+      (input, encodeCuts, decodeCuts, bareCr) => {
+        const encoder = new DotEncoder({ bareCr });
+        const encoded = Buffer.concat([
+          ...split(input, encodeCuts).map((chunk) => Buffer.from(encoder.encode(chunk))),
+          Buffer.from(encoder.end()),
+        ]);
+        // Only the last line may be a lone "." (RFC 5321 §4.5.2).
+        const lines = encoded.toString("latin1").split("\r\n");
+        expect(lines.slice(0, -2).includes(".")).toBe(false);
+        expect(lines.slice(-2)).toEqual([".", ""]);
 
-      const decoder = new DotDecoder();
-      const decoded: Buffer[] = [];
-      let consumed = 0;
-      let done = false;
-      for (const chunk of split(encoded, decodeCuts)) {
-        expect(done).toBe(false);
-        const result = decoder.decode(chunk);
-        decoded.push(Buffer.from(result.data));
-        consumed += result.consumed;
-        done = result.done;
-      }
-      expect(done).toBe(true);
-      expect(consumed).toBe(encoded.length);
-      expect(Buffer.concat(decoded).equals(intendedDataBody(input))).toBe(true);
-    }),
+        const decoder = new DotDecoder();
+        const decoded: Buffer[] = [];
+        let consumed = 0;
+        let done = false;
+        for (const chunk of split(encoded, decodeCuts)) {
+          expect(done).toBe(false);
+          const result = decoder.decode(chunk);
+          decoded.push(Buffer.from(result.data));
+          consumed += result.consumed;
+          done = result.done;
+        }
+        expect(done).toBe(true);
+        expect(consumed).toBe(encoded.length);
+        expect(Buffer.concat(decoded).equals(intendedDataBody(input, bareCr))).toBe(true);
+      },
+    ),
     { numRuns: RUNS },
   );
 });
