@@ -4,7 +4,7 @@
 // own command timeout (no wall-clock assertion here).
 
 import { describe, expect, it } from "vitest";
-import { type Client, dial, SmtpReplyError } from "../src/index.js";
+import { type Client, dial, RecipientsRefusedError, SmtpReplyError } from "../src/index.js";
 import { useCleanup } from "./helpers/cleanup.js";
 import { type ScriptedServerOptions, startScriptedServer } from "./helpers/scripted-server.js";
 import { replyError, startServer } from "./helpers/server.js";
@@ -161,5 +161,87 @@ describe("back-to-back transactions on smtp-server", () => {
       "ham\r\n",
       "spam again\r\n",
     ]);
+  });
+});
+
+// Issue 6, "correctness stays first": five messages in flight on one connection, each to
+// three recipients; the server refuses only the second RCPT of the third message. Every
+// reply must land on its own message and recipient: nothing shifts onto the messages
+// after it, and the stored messages are exactly the ones reported as sent.
+describe("PIPELINING with several messages in flight", () => {
+  const RECIPIENTS = ["r1@example.org", "r2@example.org", "r3@example.org"];
+
+  async function refusingServer() {
+    let mailCount = 0;
+    let rcptInMessage = 0;
+    const server = await startServer({
+      hideENHANCEDSTATUSCODES: false,
+      onMailFrom(_address, _session, callback) {
+        mailCount++;
+        rcptInMessage = 0;
+        callback();
+      },
+      onRcptTo(_address, _session, callback) {
+        rcptInMessage++;
+        if (mailCount === 3 && rcptInMessage === 2) callback(replyError(550, "5.1.1 no such user"));
+        else callback();
+      },
+    });
+    defer(() => server.close());
+    const client = await dial(server.address, { localName: "client.test" });
+    defer(() => client.close());
+    return { server, client };
+  }
+
+  const bodies = [1, 2, 3, 4, 5].map((n) => `Subject: message ${n}\r\n\r\nbody ${n}\r\n`);
+
+  it('"continue": message 3 goes to r1 and r3 and reports r2 refused; the others go to all three', async () => {
+    const { server, client } = await refusingServer();
+    const results = await Promise.all(
+      bodies.map((body) =>
+        client.send(
+          { from: "a@example.org", to: RECIPIENTS, onRecipientRefused: "continue" },
+          body,
+        ),
+      ),
+    );
+    results.forEach((result, i) => {
+      const refused = i === 2 ? ["r2@example.org"] : [];
+      expect(result.rejected.map((r) => r.address)).toEqual(refused);
+      expect(result.accepted).toEqual(RECIPIENTS.filter((r) => !refused.includes(r)));
+      expect(result.reply.code).toBe(250);
+    });
+    expect(results[2]!.rejected[0]!.reply).toMatchObject({ code: 550, enhancedCode: "5.1.1" });
+    expect(server.messages.map((m) => [m.body.toString(), m.rcptTo.map((r) => r.address)])).toEqual(
+      bodies.map((body, i) => [body, i === 2 ? ["r1@example.org", "r3@example.org"] : RECIPIENTS]),
+    );
+  });
+
+  it('"abort" (the default): only message 3 fails, naming r2; the four others are stored and nothing else', async () => {
+    const { server, client } = await refusingServer();
+    const outcomes = await Promise.allSettled(
+      bodies.map((body) => client.send({ from: "a@example.org", to: RECIPIENTS }, body)),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual([
+      "fulfilled",
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+      "fulfilled",
+    ]);
+    const error = (outcomes[2] as PromiseRejectedResult).reason as RecipientsRefusedError;
+    expect(error).toBeInstanceOf(RecipientsRefusedError);
+    expect(error.command).toBe("RCPT TO:<r2@example.org>");
+    expect(error.recipients.filter((r) => !r.ok).map((r) => [r.address, r.reply.code])).toEqual([
+      ["r2@example.org", 550],
+    ]);
+    expect(server.messages.map((m) => m.body.toString())).toEqual([
+      bodies[0],
+      bodies[1],
+      bodies[3],
+      bodies[4],
+    ]);
+    // The session is still in step afterwards.
+    await client.noop();
   });
 });
