@@ -11,6 +11,7 @@ import os from "node:os";
 import { measureCeiling } from "./lib/ceiling.mjs";
 import { ratiosSvg } from "./lib/chart.mjs";
 import { writeInputs } from "./lib/inputs.mjs";
+import { pinning } from "./lib/pinning.mjs";
 import { quick, repetitions } from "./lib/scenario.mjs";
 import { startSinkProcess } from "./lib/sink-process.mjs";
 import { MiB, printTable } from "./lib/stats.mjs";
@@ -42,7 +43,8 @@ console.log(
     .map((l) => l.toFixed(2))
     .join(" ")}`,
 );
-console.log(`repetitions: ${repetitions}${quick ? " (BENCH_QUICK=1: smaller sizes)" : ""}\n`);
+console.log(`repetitions: ${repetitions}${quick ? " (BENCH_QUICK=1: smaller sizes)" : ""}`);
+console.log(`CPU: ${pinning.note}\n`);
 
 let ceiling;
 if (selected.some((scenario) => /^s\d/.test(scenario.name))) {
@@ -97,7 +99,7 @@ if (targets.length > 0) {
   const date = new Date().toISOString();
   writeFileSync(
     new URL("results.json", output),
-    `${JSON.stringify({ date, machine, quick, repetitions, ceiling, targets, results }, null, 2)}\n`,
+    `${JSON.stringify({ date, machine, pinning: pinning.note, quick, repetitions, ceiling, targets, results }, null, 2)}\n`,
   );
   writeFileSync(
     new URL("ratios.svg", output),

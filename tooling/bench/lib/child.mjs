@@ -1,6 +1,7 @@
 // Runs one measurement in a fresh Node process, so that its peak memory (max RSS) belongs
 // to that measurement alone and one implementation's heap never slows down another.
 import { spawn } from "node:child_process";
+import { onClientCore } from "./pinning.mjs";
 
 /**
  * Runs `node script ...args`. The child prints one JSON object as its last stdout line;
@@ -9,9 +10,8 @@ import { spawn } from "node:child_process";
  */
 export function runChild(script, args = [], { nodeOptions = [] } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeOptions, script, ...args], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const [command, argv] = onClientCore(process.execPath, [...nodeOptions, script, ...args]);
+    const child = spawn(command, argv, { stdio: ["ignore", "pipe", "inherit"] });
     let output = "";
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (text) => {

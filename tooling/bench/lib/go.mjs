@@ -3,6 +3,7 @@
 // the scenarios skip the peer with that reason printed.
 import { execFileSync, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { onClientCore } from "./pinning.mjs";
 
 const directory = fileURLToPath(new URL("../go/", import.meta.url));
 const binary = `${directory}bin/smtp-bench`;
@@ -58,7 +59,8 @@ export function prepareGo() {
 /** One Go measurement: resolves with its JSON line (seconds, cpuSeconds, maxRssBytes). */
 export function runGo(args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, { stdio: ["ignore", "pipe", "inherit"] });
+    const [command, argv] = onClientCore(binary, args);
+    const child = spawn(command, argv, { stdio: ["ignore", "pipe", "inherit"] });
     let output = "";
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (text) => {

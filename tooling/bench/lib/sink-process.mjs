@@ -2,6 +2,7 @@
 // can check that every message it timed really arrived.
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { pinToSinkCore } from "./pinning.mjs";
 
 const script = fileURLToPath(new URL("./sink.child.mjs", import.meta.url));
 
@@ -13,6 +14,7 @@ export function startSinkProcess({ delayMs = 0 } = {}) {
     child.once("error", reject);
     child.on("message", (message) => {
       if (message.ready) {
+        pinToSinkCore(child.pid);
         resolve({
           port: message.port,
           proxyPort: message.proxyPort,
