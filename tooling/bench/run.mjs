@@ -44,7 +44,7 @@ console.log(
     .join(" ")}`,
 );
 console.log(`repetitions: ${repetitions}${quick ? " (BENCH_QUICK=1: smaller sizes)" : ""}`);
-console.log(`CPU: ${pinning.note}\n`);
+console.log(`CPU (S1, S2): ${pinning.note}\n`);
 
 let ceiling;
 if (selected.some((scenario) => /^s\d/.test(scenario.name))) {
@@ -99,7 +99,7 @@ if (targets.length > 0) {
   const date = new Date().toISOString();
   writeFileSync(
     new URL("results.json", output),
-    `${JSON.stringify({ date, machine, pinning: pinning.note, quick, repetitions, ceiling, targets, results }, null, 2)}\n`,
+    `${JSON.stringify({ date, machine, pinning: `S1, S2: ${pinning.note}`, quick, repetitions, ceiling, targets, results }, null, 2)}\n`,
   );
   writeFileSync(
     new URL("ratios.svg", output),

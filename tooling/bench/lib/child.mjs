@@ -8,9 +8,9 @@ import { onClientCore } from "./pinning.mjs";
  * this resolves with that object plus `maxRssBytes`, the child's peak resident set size
  * as it reported it from process.resourceUsage().maxRSS (which Node gives in KiB).
  */
-export function runChild(script, args = [], { nodeOptions = [] } = {}) {
+export function runChild(script, args = [], { nodeOptions = [], pin = false } = {}) {
   return new Promise((resolve, reject) => {
-    const [command, argv] = onClientCore(process.execPath, [...nodeOptions, script, ...args]);
+    const [command, argv] = onClientCore(process.execPath, [...nodeOptions, script, ...args], pin);
     const child = spawn(command, argv, { stdio: ["ignore", "pipe", "inherit"] });
     let output = "";
     child.stdout.setEncoding("utf8");

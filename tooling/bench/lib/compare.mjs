@@ -11,18 +11,18 @@ import { median } from "./stats.mjs";
 const clientChild = fileURLToPath(new URL("./client.child.mjs", import.meta.url));
 
 /** A Node peer: impl of client.child.mjs, with the given mode and params. */
-export function nodePeer(impl, mode, params) {
-  return () => runChild(clientChild, [impl, mode, JSON.stringify(params)]);
+export function nodePeer(impl, mode, params, { pin = false } = {}) {
+  return () => runChild(clientChild, [impl, mode, JSON.stringify(params)], { pin });
 }
 
 /** The Go peer with the given mode and params. */
-export function goPeer(mode, params) {
+export function goPeer(mode, params, { pin = false } = {}) {
   const args = ["-mode", mode, "-addr", `127.0.0.1:${params.port}`];
   args.push("-amount", String(params.amount), "-warmup", String(params.warmup));
   args.push("-warmup-rounds", String(params.warmupRounds ?? 1));
   if (params.smallFile) args.push("-small", params.smallFile);
   if (params.poolFile) args.push("-pool", params.poolFile);
-  return () => runGo(args);
+  return () => runGo(args, { pin });
 }
 
 /**

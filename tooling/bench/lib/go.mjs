@@ -57,9 +57,9 @@ export function prepareGo() {
 }
 
 /** One Go measurement: resolves with its JSON line (seconds, cpuSeconds, maxRssBytes). */
-export function runGo(args) {
+export function runGo(args, { pin = false } = {}) {
   return new Promise((resolve, reject) => {
-    const [command, argv] = onClientCore(binary, args);
+    const [command, argv] = onClientCore(binary, args, pin);
     const child = spawn(command, argv, { stdio: ["ignore", "pipe", "inherit"] });
     let output = "";
     child.stdout.setEncoding("utf8");

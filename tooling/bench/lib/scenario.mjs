@@ -22,13 +22,14 @@ export async function runPeers({
   amount,
   warmup,
   warmupRounds = 1,
+  pin = false,
   messagesPerRun,
   delayMs = 0,
   extra = {},
   reps = repetitions,
 }) {
   const inputs = writeInputs();
-  const sink = await startSinkProcess({ delayMs });
+  const sink = await startSinkProcess({ delayMs, pin });
   const port = delayMs > 0 ? sink.proxyPort : sink.port;
   const params = { port, amount, warmup, warmupRounds, ...inputs, ...extra };
   const skipped = {};
@@ -41,9 +42,9 @@ export async function runPeers({
         console.log(`Skipping ${peer.label}: ${go.reason}`);
         continue;
       }
-      runnable.push({ ...peer, run: goPeer(mode, params) });
+      runnable.push({ ...peer, run: goPeer(mode, params, { pin }) });
     } else {
-      runnable.push({ ...peer, run: nodePeer(peer.impl, mode, params) });
+      runnable.push({ ...peer, run: nodePeer(peer.impl, mode, params, { pin }) });
     }
   }
   try {

@@ -7,14 +7,14 @@ import { pinToSinkCore } from "./pinning.mjs";
 const script = fileURLToPath(new URL("./sink.child.mjs", import.meta.url));
 
 /** Starts a sink process; `delayMs` > 0 adds the delaying proxy (proxyPort). */
-export function startSinkProcess({ delayMs = 0 } = {}) {
+export function startSinkProcess({ delayMs = 0, pin = false } = {}) {
   const child = fork(script, [String(delayMs)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   let waiting = [];
   return new Promise((resolve, reject) => {
     child.once("error", reject);
     child.on("message", (message) => {
       if (message.ready) {
-        pinToSinkCore(child.pid);
+        if (pin) pinToSinkCore(child.pid);
         resolve({
           port: message.port,
           proxyPort: message.proxyPort,

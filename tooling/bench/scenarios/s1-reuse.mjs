@@ -19,6 +19,8 @@ export async function run() {
     // Two warm-up connections of 5,000: the timed connection is then a third one, and
     // what a connection's start and end do is no longer new to the JIT (see the README).
     warmupRounds: 2,
+    // CPU per message is the target: sink and client on their own cores (lib/pinning.mjs).
+    pin: true,
     messagesPerRun: amount + warmup,
     peers: [
       { key: "ours", label: "ours Client.send", impl: "ours" },

@@ -15,6 +15,8 @@ export async function run() {
   const warmup = 2000;
   const { summary, skipped } = await runPeers({
     mode: "oneshot",
+    // CPU-bound per session: sink and client on their own cores (lib/pinning.mjs).
+    pin: true,
     amount,
     warmup,
     messagesPerRun: amount + warmup,
