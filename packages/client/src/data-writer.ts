@@ -89,8 +89,8 @@ export async function* bodyChunks(body: MessageBody): AsyncGenerator<Uint8Array,
  */
 export function knownSize(
   body: MessageBody,
-  raw = false,
-  bareCr: "crlf" | "pass" = "pass",
+  raw: boolean,
+  bareCr: "crlf" | "pass",
 ): number | undefined {
   let bytes: Uint8Array;
   if (typeof body === "string") bytes = encoder.encode(body);
