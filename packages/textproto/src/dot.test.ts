@@ -199,6 +199,57 @@ describe('DotEncoder { bareCr: "crlf" }', () => {
   });
 });
 
+// encode(chunk, allocate): the output goes into a lent buffer (Writer, recycleBuffers).
+describe("DotEncoder encode() with allocate", () => {
+  it("writes a changed chunk into the lent buffer and returns a view of its first bytes", () => {
+    const lent = new Uint8Array(64).fill(0x7e);
+    const sizes: number[] = [];
+    const allocate = (size: number) => {
+      sizes.push(size);
+      return lent;
+    };
+    const out = new DotEncoder().encode(bytes(".a\nb"), allocate);
+    expect(text(out)).toBe("..a\r\nb");
+    expect(sizes).toEqual([6]);
+    expect(out.buffer).toBe(lent.buffer);
+    expect(out.byteOffset).toBe(0);
+    expect(out.length).toBe(6);
+    expect(lent[6]).toBe(0x7e); // nothing written past the encoded bytes
+  });
+
+  it("gives the same bytes as without allocate, for every table case and both modes", () => {
+    const modes: DotEncoderOptions[] = [{}, { bareCr: "crlf" }];
+    for (const options of modes) {
+      for (const [, body] of [...encoderTable, ...crlfTable]) {
+        for (const chunks of splits(bytes(body))) {
+          const plain = new DotEncoder(options);
+          const lending = new DotEncoder(options);
+          // One dirty buffer lent again and again: stale bytes must never leak through.
+          const lent = new Uint8Array(256).fill(0x21);
+          for (const chunk of chunks) {
+            const expected = text(plain.encode(chunk));
+            expect(text(lending.encode(chunk, () => lent))).toBe(expected);
+          }
+        }
+      }
+    }
+  });
+
+  it("does not call allocate when the chunk needs no change", () => {
+    const chunk = bytes("a\r\nb.c\r\n");
+    const out = new DotEncoder().encode(chunk, () => {
+      throw new Error("allocate called");
+    });
+    expect(out).toBe(chunk);
+  });
+
+  it("refuses a lent buffer shorter than asked, with a RangeError", () => {
+    expect(() => new DotEncoder().encode(bytes(".a"), (size) => new Uint8Array(size - 1))).toThrow(
+      RangeError,
+    );
+  });
+});
+
 // Go's dotReader, except that CRLF is kept (see dot.ts).
 const decoderTable: [name: string, wire: string, expected: Decoded][] = [
   ["terminator only", ".\r\n", { data: "", consumed: 3, done: true }],
