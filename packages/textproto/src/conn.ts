@@ -7,11 +7,11 @@ import type { Duplex } from "node:stream";
 import { ConnectionClosedError } from "./errors.js";
 import { Pipeline } from "./pipeline.js";
 import { Reader, type ReaderOptions, type Response } from "./reader.js";
-import { Writer } from "./writer.js";
+import { Writer, type WriterOptions } from "./writer.js";
 
 const RESOLVED = Promise.resolve();
 
-export interface ConnOptions extends Omit<ReaderOptions, "trace"> {
+export interface ConnOptions extends Omit<ReaderOptions, "trace">, WriterOptions {
   /** Sees every command line written and every reply line read (not body bytes). */
   onLine?: (direction: "client" | "server", line: string) => void;
 }
@@ -33,7 +33,10 @@ export class Conn {
     if (options.maxLineLength !== undefined) readerOptions.maxLineLength = options.maxLineLength;
     if (onLine !== undefined) readerOptions.trace = (line) => onLine("server", line);
     this.reader = new Reader(transport, readerOptions);
-    this.writer = new Writer(transport);
+    this.writer = new Writer(
+      transport,
+      options.recycleBuffers === undefined ? {} : { recycleBuffers: options.recycleBuffers },
+    );
   }
 
   get transport(): Duplex {

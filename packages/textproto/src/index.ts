@@ -23,4 +23,4 @@ export {
 export { canonicalMimeHeaderKey } from "./mime-header.js";
 export { Pipeline } from "./pipeline.js";
 export { type ByteSource, Reader, type ReaderOptions, type Response } from "./reader.js";
-export { type DotWriter, type DotWriterOptions, Writer } from "./writer.js";
+export { type DotWriter, type DotWriterOptions, Writer, type WriterOptions } from "./writer.js";
