@@ -7,6 +7,7 @@
 // PIPELINING it gives up the lock as soon as the final dot is queued, so the next
 // transaction's MAIL can share a write with that dot (RFC 2920 §3.1).
 
+import { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { PeerCertificate, ConnectionOptions as TlsOptions } from "node:tls";
 import { TLSSocket } from "node:tls";
@@ -188,6 +189,9 @@ export class Client implements AsyncDisposable {
     this.text = new Conn(socket, {
       onLine: this.transcript.onLine,
       ...(options.maxLineLength === undefined ? {} : { maxLineLength: options.maxLineLength }),
+      // A socket (TLS or not) is done with a write's bytes when its callback runs, so the
+      // dot encoder's output buffers can be reused; a caller's other Duplex may keep them.
+      recycleBuffers: socket instanceof Socket,
     });
     // We batch writes ourselves (one per pipelined group); Nagle's algorithm would only
     // hold the last segment of a group back until the previous one is ACKed, which with

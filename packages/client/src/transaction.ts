@@ -498,9 +498,7 @@ async function sendDotted(client: Client, body: MessageBody, replies: number): P
     // the batch, with no source to wait for (pump's per-chunk promises cost per message).
     for (let at = 0; at < body.length; at += CHUNK_SIZE) {
       const chunk = body.length <= CHUNK_SIZE ? body : body.subarray(at, at + CHUNK_SIZE);
-      const encoded = encoder.encode(chunk);
-      writer.writeBytes(encoded);
-      unflushed += encoded.length;
+      unflushed += writer.writeDotted(encoder, chunk);
       if (unflushed >= CHUNK_SIZE) {
         unflushed = 0;
         await client.guard("data", client.timeouts.command, () => writer.flush());
@@ -508,9 +506,7 @@ async function sendDotted(client: Client, body: MessageBody, replies: number): P
     }
   } else {
     await pump(client, body, async (chunk) => {
-      const encoded = encoder.encode(chunk);
-      writer.writeBytes(encoded);
-      unflushed += encoded.length;
+      unflushed += writer.writeDotted(encoder, chunk);
       if (!inMemory || unflushed >= CHUNK_SIZE) {
         unflushed = 0;
         await client.guard("data", client.timeouts.command, () => writer.flush());
