@@ -54,6 +54,13 @@ export async function dial(addr: string, options: DialOptions = {}): Promise<Cli
   // Checked here too (newClient checks them as well), so a bad value never opens a socket.
   if (options.localName !== undefined) checkLine(options.localName, "the local name");
   checkBareCr(options.bareCr);
+  // Anything but "implicit" would silently mean plain TCP: `tls: true` must not do that.
+  if (options.tls !== undefined && options.tls !== "implicit") {
+    throw new InvalidArgumentError(
+      `tls must be "implicit" or left out (plain TCP, then startTls()), not ${JSON.stringify(options.tls)}`,
+      { phase: "connect" },
+    );
+  }
   const timeouts = resolveTimeouts(options.timeouts);
   const startedAt = Date.now();
   const deadline = new Deadline(timeouts, options.signal, startedAt);

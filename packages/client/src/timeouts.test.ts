@@ -213,6 +213,18 @@ describe("dying servers", () => {
       await expect(dial(addr)).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT" });
     }
   });
+
+  it('a tls option other than "implicit" is refused before connecting, not taken as plain TCP', async () => {
+    let connections = 0;
+    server = await loopbackServer(() => connections++);
+    for (const tls of [true, "starttls", "TLS", { ca: "x" }]) {
+      await expect(dial(server.addr, { tls: tls as unknown as "implicit" })).rejects.toMatchObject({
+        code: "ERR_INVALID_ARGUMENT",
+        phase: "connect",
+      });
+    }
+    expect(connections).toBe(0);
+  });
 });
 
 describe("Deadline (one timer for every operation in flight)", () => {
