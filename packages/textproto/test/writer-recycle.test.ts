@@ -105,6 +105,16 @@ async function collector({ paused = false } = {}) {
   };
 }
 
+/** Each chunk dot-stuffed and flushed on its own, awaited, then the terminator. */
+async function writeBody(writer: Writer, encoder: DotEncoder, chunks: Buffer[]): Promise<void> {
+  for (const chunk of chunks) {
+    writer.writeDotted(encoder, chunk);
+    await writer.flush();
+  }
+  writer.writeBytes(encoder.end());
+  await writer.flush();
+}
+
 const sha = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
 describe("Writer recycleBuffers on a real socket", () => {
@@ -113,12 +123,7 @@ describe("Writer recycleBuffers on a real socket", () => {
     const server = await collector();
     const writer = new Writer(server.socket, { recycleBuffers: true });
     const encoder = new CountingEncoder();
-    for (const chunk of chunks) {
-      writer.writeDotted(encoder, chunk);
-      await writer.flush();
-    }
-    writer.writeBytes(encoder.end());
-    await writer.flush();
+    await writeBody(writer, encoder, chunks);
     const got = await server.bytes();
     expect(sha(got)).toBe(sha(expectedWire(chunks)));
     // Every chunk had dots to stuff, so each one went into a lent buffer; a spare is
@@ -171,12 +176,7 @@ describe("Writer without recycleBuffers (the default)", () => {
     const sink = new PassThrough({ highWaterMark: 64 * CHUNK });
     const writer = new Writer(sink);
     const encoder = new CountingEncoder();
-    for (const chunk of chunks) {
-      writer.writeDotted(encoder, chunk);
-      await writer.flush();
-    }
-    writer.writeBytes(encoder.end());
-    await writer.flush();
+    await writeBody(writer, encoder, chunks);
     sink.end();
     const read: Buffer[] = [];
     for await (const piece of sink) read.push(piece as Buffer);
