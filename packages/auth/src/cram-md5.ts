@@ -2,9 +2,9 @@
 // secret; the response is "<username> <hex digest>". Go's CRAMMD5Auth: no
 // initial response, no TLS rule (the secret itself never travels), and any
 // challenge bytes are accepted as they are.
-import { createHmac } from "node:crypto";
 import type { Auth, AuthStart } from "./auth.js";
 import { utf8 } from "./bytes.js";
+import { nodeCrypto } from "./node-crypto.js";
 import type { ServerInfo } from "./server-info.js";
 import { refuseControls } from "./validate.js";
 
@@ -18,7 +18,7 @@ export function cramMd5Auth(username: string, secret: string): Auth {
     },
     next(fromServer: Uint8Array, more: boolean): Uint8Array | null {
       if (!more) return null;
-      const digest = createHmac("md5", secret).update(fromServer).digest("hex");
+      const digest = nodeCrypto().createHmac("md5", secret).update(fromServer).digest("hex");
       return utf8(`${username} ${digest}`);
     },
   };

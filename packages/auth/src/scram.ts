@@ -11,8 +11,6 @@
 // The password never leaves the client; the server proves with v= that it
 // knows the salted password too, so a wrong v= fails the exchange even though
 // the server might go on to say 235 (RFC 5802 §9).
-import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from "node:crypto";
-import { promisify } from "node:util";
 import type { Auth, AuthStart } from "./auth.js";
 import { concat, text, utf8 } from "./bytes.js";
 import type { ChannelBinding } from "./channel-binding.js";
@@ -25,12 +23,11 @@ import {
   ServerSignatureError,
   UnexpectedChallengeError,
 } from "./errors.js";
+import { nodeCrypto } from "./node-crypto.js";
 import { escapeSaslName } from "./saslname.js";
 import { saslPrep } from "./saslprep.js";
 import type { ServerInfo } from "./server-info.js";
 import { refuseControls } from "./validate.js";
-
-const pbkdf2Async = promisify(pbkdf2);
 
 export type ScramHash = "SHA-1" | "SHA-256";
 
@@ -111,7 +108,22 @@ function parseServerFirst(message: string, mechanism: string): ServerFirst {
 }
 
 function hmac(hash: string, key: Uint8Array, data: string | Uint8Array): Buffer {
-  return createHmac(hash, key).update(data).digest();
+  return nodeCrypto().createHmac(hash, key).update(data).digest();
+}
+
+/** PBKDF2 (RFC 8018), off the main thread, as SCRAM's Hi() (RFC 5802 §2.2). */
+function pbkdf2(
+  password: string,
+  salt: Buffer,
+  iterations: number,
+  keyLength: number,
+  hash: string,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    nodeCrypto().pbkdf2(password, salt, iterations, keyLength, hash, (err, key) =>
+      err ? reject(err) : resolve(key),
+    );
+  });
 }
 
 function xor(a: Buffer, b: Buffer): Buffer {
@@ -162,7 +174,7 @@ function scramAuth(
     // malformed v= pass.
     const got = Buffer.from(v, "latin1");
     const want = Buffer.from(expectedServerSignature.toString("base64"), "latin1");
-    if (got.length !== want.length || !timingSafeEqual(got, want)) {
+    if (got.length !== want.length || !nodeCrypto().timingSafeEqual(got, want)) {
       fail(new ServerSignatureError(undefined, { mechanism }));
     }
     expectedServerSignature = undefined;
@@ -190,9 +202,9 @@ function scramAuth(
       );
     }
     const normalized = saslPrep(password, "password");
-    const salted = await pbkdf2Async(normalized, first.salt, first.iterations, keyLength, nodeHash);
+    const salted = await pbkdf2(normalized, first.salt, first.iterations, keyLength, nodeHash);
     const clientKey = hmac(nodeHash, salted, "Client Key");
-    const storedKey = createHash(nodeHash).update(clientKey).digest();
+    const storedKey = nodeCrypto().createHash(nodeHash).update(clientKey).digest();
     const cbInput =
       plus && options.channelBinding !== undefined
         ? concat(utf8(gs2Header), options.channelBinding.data)
@@ -218,7 +230,9 @@ function scramAuth(
       const user = escapeSaslName(saslPrep(username, "username"));
       // Fail early (before anything is sent) on a password SASLprep refuses.
       saslPrep(password, "password");
-      const nonce = options.nonce ? options.nonce() : randomBytes(24).toString("base64");
+      const nonce = options.nonce
+        ? options.nonce()
+        : nodeCrypto().randomBytes(24).toString("base64");
       if (!PRINTABLE_NONCE.test(nonce)) {
         throw new InvalidCredentialsError("nonce", "must be printable ASCII without ','", {
           mechanism,

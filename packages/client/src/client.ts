@@ -9,8 +9,7 @@
 
 import { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import type { PeerCertificate, ConnectionOptions as TlsOptions } from "node:tls";
-import { TLSSocket } from "node:tls";
+import type { PeerCertificate, TLSSocket, ConnectionOptions as TlsOptions } from "node:tls";
 import type { Auth, Credentials, ServerInfo } from "@smtp/auth";
 import { Conn, DotEncoder, type Response } from "@smtp/textproto";
 import { authExchange, authenticateWith } from "./auth-exchange.js";
@@ -33,6 +32,7 @@ import {
   type RcptOptions,
   rcptParameters,
 } from "./mail-options.js";
+import { isTlsSocket } from "./node-tls.js";
 import { Deadline, resolveTimeouts, type Timeouts } from "./timeouts.js";
 import { channelBindingOf, upgradeToTls } from "./tls.js";
 import {
@@ -99,7 +99,7 @@ export function toReply(response: Response): Reply {
 }
 
 function snapshotTls(socket: Duplex): TlsConnectionState | undefined {
-  if (!(socket instanceof TLSSocket)) return undefined;
+  if (!isTlsSocket(socket)) return undefined;
   const cipher = socket.getCipher() as ReturnType<TLSSocket["getCipher"]> | null;
   if (cipher === null || socket.destroyed) return undefined;
   return {
@@ -182,7 +182,7 @@ export class Client implements AsyncDisposable {
     this.localName = options.localName ?? "localhost";
     this.bareCr = options.bareCr ?? "crlf";
     this.encoder = new DotEncoder({ bareCr: this.bareCr });
-    this.tlsActive = options.tlsActive ?? socket instanceof TLSSocket;
+    this.tlsActive = options.tlsActive ?? isTlsSocket(socket);
     this.tlsState = snapshotTls(socket);
     this.transcript = new Transcript(options.onLine);
     this.deadline = new Deadline(resolveTimeouts(options.timeouts), options.signal, startedAt);

@@ -5,10 +5,11 @@
 // the caller's signal and the connect timeout are honoured by destroying the socket: that
 // ends the lookup, the TCP handshake and the TLS handshake alike.
 import * as net from "node:net";
-import * as tls from "node:tls";
+import type * as tls from "node:tls";
 import type { ClientOptions } from "./client.js";
 import { Client, checkBareCr } from "./client.js";
 import { ConnectionClosedError, InvalidArgumentError, TlsError } from "./errors.js";
+import { nodeTls } from "./node-tls.js";
 import { Deadline, resolveTimeouts } from "./timeouts.js";
 import { checkLine } from "./validate.js";
 
@@ -71,7 +72,7 @@ export async function dial(addr: string, options: DialOptions = {}): Promise<Cli
   const early = deadline.aborted("connect");
   if (early !== undefined) throw early;
   if (implicit) {
-    socket = tls.connect({
+    socket = nodeTls().connect({
       host,
       port,
       // An IP address is not a valid SNI name (RFC 6066 §3); Node then checks the IP SANs.

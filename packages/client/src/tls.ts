@@ -8,10 +8,11 @@
 
 import * as net from "node:net";
 import type { Duplex } from "node:stream";
-import * as tls from "node:tls";
+import type * as tls from "node:tls";
 import type { ChannelBinding } from "@smtp/auth";
 import type { Conn } from "@smtp/textproto";
 import { TlsError } from "./errors.js";
+import { isTlsSocket, nodeTls } from "./node-tls.js";
 
 /**
  * Wraps the Conn's transport in TLS and rebinds the Conn to it. The certificate and the
@@ -33,7 +34,7 @@ export async function upgradeToTls(
     throw err;
   }
   const plain = conn.transport;
-  const secure = tls.connect({
+  const secure = nodeTls().connect({
     // Node checks the certificate against `host` (or `servername`); an IP address is not a
     // valid SNI name (RFC 6066 §3), so it is sent only for a DNS name.
     host,
@@ -74,7 +75,7 @@ export function handshake(socket: tls.TLSSocket, host: string): Promise<void> {
  * RFC 9266 §1), so the chooser falls back to the non-PLUS mechanisms.
  */
 export function channelBindingOf(transport: Duplex): ChannelBinding | undefined {
-  if (!(transport instanceof tls.TLSSocket)) return undefined;
+  if (!isTlsSocket(transport)) return undefined;
   if (transport.getProtocol() !== "TLSv1.3") return undefined;
   const data = transport.exportKeyingMaterial(32, "EXPORTER-Channel-Binding", Buffer.alloc(0));
   return { type: "tls-exporter", data };
