@@ -27,5 +27,7 @@ process.on("exit", () => {
     lines.push(`  V8 ${space.space_name}: ${(space.physical_space_size / MiB).toFixed(1)} MiB`);
   }
   const peak = process.resourceUsage().maxRSS / 1024;
-  process.stderr.write(`resident memory at exit (peak ${peak.toFixed(1)} MiB):\n${lines.join("\n")}\n`);
+  process.stderr.write(
+    `resident memory at exit (peak ${peak.toFixed(1)} MiB):\n${lines.join("\n")}\n`,
+  );
 });

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { runChild } from "./child.mjs";
 import { writeInputs } from "./inputs.mjs";
 import { startSinkProcess } from "./sink-process.mjs";
-import { median, MiB } from "./stats.mjs";
+import { MiB, median } from "./stats.mjs";
 
 const args = process.argv.slice(2);
 const runs = Number(args.find((arg) => /^\d+$/.test(arg)) ?? 9);
@@ -24,7 +24,9 @@ try {
     const result = await runChild(script, ["ours", "big", JSON.stringify(params)], { nodeOptions });
     peaks.push(result.maxRssBytes / MiB);
     const rate = bytes / result.seconds / 1e6;
-    console.log(`run ${i + 1}: peak RSS ${(result.maxRssBytes / MiB).toFixed(1)} MiB, ${rate.toFixed(0)} MB/s`);
+    console.log(
+      `run ${i + 1}: peak RSS ${(result.maxRssBytes / MiB).toFixed(1)} MiB, ${rate.toFixed(0)} MB/s`,
+    );
   }
 } finally {
   await sink.close();
