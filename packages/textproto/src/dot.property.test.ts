@@ -138,7 +138,9 @@ function encodeChunks(chunks: Uint8Array[], options?: DotEncoderOptions): Uint8A
 function encodeChunksLent(chunks: Uint8Array[], options?: DotEncoderOptions): Uint8Array {
   const encoder = new DotEncoder(options);
   const lent = new Uint8Array(1024).fill(0x21);
-  const parts = chunks.map((chunk) => Uint8Array.from(encoder.encode(chunk, () => lent)));
+  const parts: Uint8Array[] = chunks.map((chunk) =>
+    Uint8Array.from(encoder.encode(chunk, () => lent)),
+  );
   parts.push(encoder.end());
   return concat(parts);
 }
