@@ -1,6 +1,6 @@
 // node:tls, loaded on first use rather than at import. It pulls node:crypto in with it,
 // and a process that never speaks TLS (a relay on localhost, LMTP, the bench's S3) would
-// carry both for nothing: about 2 MiB of resident memory (tooling/bench, S3).
+// carry both for nothing: about 1.5 MiB of resident memory (tooling/bench, S3).
 
 import { createRequire } from "node:module";
 import type * as Tls from "node:tls";
