@@ -254,6 +254,20 @@ describe("send() options", () => {
     expect(writes()[5]).toBe("MAIL FROM:<s@example.org> SIZE=3\r\n");
   });
 
+  it("declares no SIZE to a server without the extension, and keeps a size the caller gave", async () => {
+    const { c, writes } = await session(
+      "220 hi\n250-mx\n250 SIZE 1000\n250 ok\n250 ok\n354 go\n250 ok\n",
+    );
+    await c.send(
+      { from: "s@example.org", to: ["a@example.org"], mailOptions: { size: 42 } },
+      "a\n",
+    );
+    expect(writes()[1]).toBe("MAIL FROM:<s@example.org> SIZE=42\r\n");
+    const plain = await session("220 hi\n250 mx\n250 ok\n250 ok\n354 go\n250 ok\n");
+    await plain.c.send({ from: "s@example.org", to: ["a@example.org"] }, "a\n");
+    expect(plain.writes()[1]).toBe("MAIL FROM:<s@example.org>\r\n");
+  });
+
   it("fails locally when the body is over the SIZE limit", async () => {
     const { c, writes } = await session("220 hi\n250-mx\n250 SIZE 3\n");
     await expect(

@@ -188,9 +188,10 @@ function planTransaction(client: Client, checked: CheckedEnvelope, body: Message
   // A string body is encoded once, here, for SIZE and for the wire.
   const payload: MessageBody = typeof body === "string" ? utf8.encode(body) : body;
   // RFC 1870 §3: declare the size when it is known, so an oversized message fails early.
-  const size = knownSize(payload, chunking, client.bareCr);
-  if (mailOptions.size === undefined && size !== undefined && ext.has("SIZE")) {
-    mailOptions.size = size;
+  // Counted only when it will be sent: the count scans every line of the body.
+  if (mailOptions.size === undefined && ext.has("SIZE")) {
+    const size = knownSize(payload, chunking, client.bareCr);
+    if (size !== undefined) mailOptions.size = size;
   }
   const needsUtf8 =
     addressNeedsSmtpUtf8(envelope.from) || recipients.some((r) => addressNeedsSmtpUtf8(r.address));
